@@ -1,0 +1,282 @@
+"""A local FerretDB (MongoDB wire protocol on SQLite) built from source with Go, no Docker.
+
+``install`` builds the ``ferretdb`` binary pinned in ``deploy/ferretdb/tools/go.mod`` into the
+cache, once. ``start`` launches it in the background on one workdir::
+
+    <workdir>/data/  state/  ferretdb.log  ferretdb.pid
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pso_shared.errors import InfrastructureError
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from pso_deploy.paths import (
+    LOCALHOST,
+    MAX_PORT,
+    default_cache_dir,
+    port_accepts_connections,
+    repo_root,
+)
+from pso_deploy.process import (
+    keep_previous_log,
+    logs_excerpt,
+    running_pid,
+    start_detached,
+    stop_process,
+    wait_until,
+)
+from pso_deploy.tools import (
+    read_install_marker,
+    require_tool,
+    run_tool,
+    write_install_marker,
+)
+
+__all__ = ["FerretDBConfig", "FerretDBServer"]
+
+_MODULE = "github.com/FerretDB/FerretDB"
+_PING_TIMEOUT_MS = 1000
+
+
+@dataclass(kw_only=True, frozen=True)
+class FerretDBConfig:
+    """Where and how one local FerretDB runs.
+
+    Attributes:
+        workdir: Holds the SQLite databases, FerretDB's state, its log and pid file.
+        port: The MongoDB wire protocol port on 127.0.0.1.
+        cache_dir: Where the built binary is cached, shared by every workdir.
+    """
+
+    workdir: Path
+    port: int = 27017
+    cache_dir: Path = field(default_factory=default_cache_dir)
+
+    def __post_init__(self) -> None:
+        """Reject a port FerretDB would only fail on later.
+
+        Raises:
+            ValueError: The port is not a TCP port.
+        """
+        if not 0 < self.port <= MAX_PORT:
+            msg = f"port must be a TCP port (1-65535), got {self.port}"
+            raise ValueError(msg)
+
+
+class FerretDBServer:
+    """One local FerretDB server, controlled through its workdir."""
+
+    def __init__(self, config: FerretDBConfig) -> None:
+        """Bind the server to its configuration; nothing is started or written yet.
+
+        Args:
+            config: Where and how the server runs.
+        """
+        self._config = config
+        # Absolute, because the state-dir flag built from it identifies our process among others.
+        self._workdir = config.workdir.resolve()
+        self._data_dir = self._workdir / "data"
+        self._state_dir = self._workdir / "state"
+        self._log = self._workdir / "ferretdb.log"
+        self._pid_file = self._workdir / "ferretdb.pid"
+        self._marker = f"--state-dir={self._state_dir}"
+
+    @property
+    def config(self) -> FerretDBConfig:
+        """The configuration this server was created with."""
+        return self._config
+
+    @property
+    def uri(self) -> str:
+        """The MongoDB connection string, ``mongodb://127.0.0.1:<port>/``."""
+        return f"mongodb://{LOCALHOST}:{self._config.port}/"
+
+    def install(self) -> Path:
+        """Build the FerretDB binary into the cache unless a previous build completed.
+
+        Returns:
+            The ``ferretdb`` binary.
+
+        Raises:
+            MissingToolError: Go is needed and not installed.
+            InfrastructureError: The build failed or produced a binary of the wrong version.
+        """
+        tools = repo_root() / "deploy" / "ferretdb" / "tools"
+        recipe = [tools / "go.mod", tools / "go.sum"]
+        bin_dir = self._config.cache_dir / "ferretdb" / "bin"
+        binary = bin_dir / "ferretdb"
+        fingerprint = hashlib.sha256(
+            b"".join(path.read_bytes() for path in recipe)
+        ).hexdigest()
+        if read_install_marker(bin_dir) == fingerprint and binary.is_file():
+            return binary
+        go = require_tool("go", "build FerretDB")
+        version = _pinned_version(recipe[0])
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        # A private build folder, so that concurrent installs do not vendor over each other; it is
+        # deleted afterwards because the vendored sources take about 240 MB.
+        build_dir = Path(tempfile.mkdtemp(prefix="build-", dir=bin_dir.parent))
+        try:
+            for path in recipe:
+                shutil.copy2(path, build_dir / path.name)
+            built = _build(go, build_dir, version)
+            built.replace(binary)
+        finally:
+            shutil.rmtree(build_dir, ignore_errors=True)
+        write_install_marker(bin_dir, fingerprint)
+        return binary
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start FerretDB and wait until it answers a ping; do nothing if it already runs.
+
+        Args:
+            timeout: Seconds to wait for the server to be ready.
+
+        Raises:
+            MissingToolError: ``go`` is needed for a first install and not installed.
+            InfrastructureError: The port is taken, or the server exited or was not ready in time;
+                the message carries the end of its log.
+        """
+        if self.is_running():
+            self._wait_ready(timeout)
+            return
+        binary = self.install()
+        if port_accepts_connections(self._config.port):
+            msg = (
+                f"Cannot start FerretDB from {self._workdir}: port {self._config.port} on {LOCALHOST} "
+                "is already in use by another process (another FerretDB or a MongoDB?). "
+                "Stop it or choose another port."
+            )
+            raise InfrastructureError(msg)
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        self._state_dir.mkdir(parents=True, exist_ok=True)
+        keep_previous_log(self._log)
+        start_detached(
+            [
+                str(binary),
+                "--handler=sqlite",
+                # FerretDB wants a directory URL with a trailing slash: one SQLite file per database.
+                f"--sqlite-url=file:{self._data_dir}/",
+                f"--listen-addr={LOCALHOST}:{self._config.port}",
+                self._marker,
+                # "-" turns the debug HTTP server off; its fixed default port would make a second
+                # instance (a test next to `pso up`) fail to start.
+                "--debug-addr=-",
+                "--telemetry=disable",
+                "--log-level=WARN",
+            ],
+            output_file=self._log,
+            pid_file=self._pid_file,
+            cwd=self._workdir,
+            env=_environment_without_ferretdb_settings(),
+        )
+        self._wait_ready(timeout)
+
+    def stop(self, *, hard: bool = False, timeout: float = 30.0) -> None:
+        """Stop FerretDB; do nothing if it is not running.
+
+        Args:
+            hard: Kill at once (SIGKILL) instead of a graceful shutdown.
+            timeout: Seconds to wait for a graceful shutdown before killing.
+
+        Raises:
+            InfrastructureError: The server did not exit even when killed.
+        """
+        stop_process(self._pid_file, self._marker, hard=hard, timeout=timeout)
+
+    def is_running(self) -> bool:
+        """Tell whether this workdir's FerretDB process is alive (not whether it is ready yet)."""
+        return running_pid(self._pid_file, self._marker) is not None
+
+    def _wait_ready(self, timeout: float) -> None:
+        client: MongoClient[dict[str, object]] = MongoClient(
+            self.uri,
+            serverSelectionTimeoutMS=_PING_TIMEOUT_MS,
+            connectTimeoutMS=_PING_TIMEOUT_MS,
+        )
+        try:
+            wait_until(
+                lambda: self._answers_ping(client),
+                timeout=timeout,
+                on_timeout_message=f"FerretDB at {self.uri} (workdir {self._workdir}) did not become ready",
+                log_files=(self._log,),
+            )
+        finally:
+            client.close()
+
+    def _answers_ping(self, client: MongoClient[dict[str, object]]) -> bool:
+        if not self.is_running():
+            msg = f"FerretDB (workdir {self._workdir}) exited during startup.{logs_excerpt((self._log,))}"
+            raise InfrastructureError(msg)
+        try:
+            client.admin.command("ping")
+        except PyMongoError:
+            return False
+        return True
+
+
+def _pinned_version(go_mod: Path) -> str:
+    match = re.search(
+        rf"^\s*{re.escape(_MODULE)} (v\S+)",
+        go_mod.read_text(encoding="utf-8"),
+        re.MULTILINE,
+    )
+    if match is None:
+        msg = f"{go_mod} does not pin {_MODULE}; recreate it with `go get -tool {_MODULE}/cmd/ferretdb@<version>`."
+        raise InfrastructureError(msg)
+    return match.group(1)
+
+
+def _build(go: str, build_dir: Path, version: str) -> Path:
+    # A pure-Go build (the SQLite driver is modernc.org/sqlite), so no C compiler is needed.
+    env = {**os.environ, "CGO_ENABLED": "0"}
+    run_tool(
+        [go, "mod", "vendor"],
+        purpose="fetch the FerretDB sources",
+        cwd=build_dir,
+        env=env,
+    )
+    # FerretDB embeds build/version/version.txt, which its release tooling generates and the module
+    # zip lacks; without it the binary panics at start. Vendoring lets us supply it.
+    version_txt = build_dir / "vendor" / _MODULE / "build" / "version" / "version.txt"
+    version_txt.write_text(f"{version}\n", encoding="utf-8")
+    output = build_dir / "ferretdb"
+    run_tool(
+        [
+            go,
+            "build",
+            "-mod=vendor",
+            "-trimpath",
+            "-o",
+            str(output),
+            f"{_MODULE}/cmd/ferretdb",
+        ],
+        purpose="build FerretDB",
+        cwd=build_dir,
+        env=env,
+    )
+    reported = run_tool([str(output), "--version"], purpose="check the built FerretDB")
+    if f"version: {version}" not in reported:
+        msg = f"The built FerretDB reports {reported.strip()!r} instead of version {version}."
+        raise InfrastructureError(msg)
+    return output
+
+
+def _environment_without_ferretdb_settings() -> dict[str, str]:
+    # FerretDB reads any unset flag from FERRETDB_* variables; dropping them keeps a developer's
+    # own FerretDB settings from changing how the pipeline's store behaves.
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("FERRETDB_")
+    }

@@ -1,0 +1,25 @@
+"""Wiring of the classify stream: de-identified -> classified."""
+
+from __future__ import annotations
+
+import faust
+
+from pso_shared.stage import StageWorker
+from pso_shared.stream_app import create_stream_app
+from pso_shared.topics import Topic
+
+from pso_classify.handler import build_handler
+from pso_classify.settings import ClassifySettings
+
+STAGE = "classify"
+
+
+def create_app(settings: ClassifySettings) -> faust.App:
+    worker = StageWorker(
+        stage=STAGE,
+        settings=settings,
+        dead_letter_topic=settings.topics.dead_letter(Topic.DEIDENTIFIED),
+        handler=build_handler(settings),
+    )
+    source = settings.topics.name(Topic.DEIDENTIFIED)
+    return create_stream_app(stage=STAGE, settings=settings, source_topic=source, worker=worker)

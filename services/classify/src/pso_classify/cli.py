@@ -1,0 +1,49 @@
+"""``pso classify``: run the stage as a stream worker, or over JSON Lines."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import BaseModel
+
+from pso_shared.jsonl import run_over_reports
+from pso_shared.logs import configure_logging
+from pso_shared.messages.classified import Classification
+from pso_shared.report import EventReport
+from pso_shared.stream_app import run_stream_app
+
+from pso_classify.app import STAGE, create_app
+from pso_classify.model import ClassifierInput, classify
+from pso_classify.settings import ClassifySettings
+
+commands = typer.Typer(no_args_is_help=True, help="Classify event reports.")
+
+
+class Prediction(BaseModel):
+    """One output line of ``pso classify predict``."""
+
+    report_id: str
+    classification: Classification
+
+
+def _predict(report: EventReport) -> Prediction:
+    return Prediction(report_id=report.report_id, classification=classify(ClassifierInput.of(report)))
+
+
+@commands.command()
+def predict() -> None:
+    """Read event reports (JSON Lines) on stdin, write each report_id and classification on stdout."""
+    run_over_reports(sys.stdin, sys.stdout, _predict)
+
+
+@commands.command()
+def worker() -> None:
+    """Run the stream worker: de-identified topic in, classified topic out."""
+    settings = ClassifySettings()
+    configure_logging(STAGE, settings.log_level)
+    run_stream_app(create_app(settings), settings, settings.topics.all_names())
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(commands, name=STAGE)

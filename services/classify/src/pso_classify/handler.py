@@ -1,0 +1,28 @@
+"""The stage's message handler: parse, classify, publish."""
+
+from __future__ import annotations
+
+from pso_shared.messages.classified import ClassifiedEvent
+from pso_shared.messages.deidentified import DeidentifiedEvent
+from pso_shared.stage import Handler, Origin, Publisher
+from pso_shared.topics import Topic
+from pso_shared.validation import parse_message
+
+from pso_classify.model import ClassifierInput, classify
+from pso_classify.settings import ClassifySettings
+
+
+def classify_event(event: DeidentifiedEvent) -> ClassifiedEvent:
+    """The stage's pure function."""
+    classification = classify(ClassifierInput.of(event.report))
+    return ClassifiedEvent(**dict(event), classification=classification)
+
+
+def build_handler(settings: ClassifySettings) -> Handler:
+    target = settings.topics.name(Topic.CLASSIFIED)
+
+    async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
+        event = classify_event(parse_message(DeidentifiedEvent, value))
+        await publish(target, key=event.event_id.encode(), value=event.model_dump_json(exclude_none=True).encode())
+
+    return handle

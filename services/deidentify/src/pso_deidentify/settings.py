@@ -1,0 +1,15 @@
+"""Settings of the deidentify stage (environment prefix ``PSO_DEIDENTIFY_``)."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from pso_shared.settings import DEVELOPMENT_SECRET, StreamSettings
+
+
+class DeidentifySettings(StreamSettings):
+    model_config = SettingsConfigDict(env_prefix="PSO_DEIDENTIFY_", extra="ignore", frozen=True)
+
+    pseudonym_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    """HMAC key for organisation and patient pseudonyms. Held by the PSO only."""

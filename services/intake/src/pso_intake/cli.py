@@ -1,0 +1,42 @@
+"""``pso intake``: run the provider-facing API."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+import uvicorn
+
+from pso_shared.errors import BrokerUnavailableError
+from pso_shared.kafka import ensure_topics
+from pso_shared.logs import configure_logging
+
+from pso_intake.app import create_app
+from pso_intake.settings import IntakeSettings
+
+commands = typer.Typer(no_args_is_help=True, help="The provider-facing intake API.")
+
+
+@commands.command()
+def serve() -> None:
+    """Serve the intake API on PSO_INTAKE_HOST:PSO_INTAKE_PORT."""
+    settings = IntakeSettings()
+    configure_logging("intake", settings.log_level)
+    try:
+        asyncio.run(ensure_topics(settings, settings.topics.all_names()))
+    except BrokerUnavailableError:  # intake must start, and answer 503, while Kafka is down
+        typer.echo("intake: Kafka is not reachable yet; topics will be created by the stages", err=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=5,
+        limit_concurrency=1000,
+        h11_max_incomplete_event_size=16 * 1024,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(commands, name="intake")

@@ -1,0 +1,68 @@
+"""RFC 9457 problem details for every error intake returns.
+
+Bodies name fields and reasons, never the submitted values and never a stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pso_shared.errors import BrokerUnavailableError
+from pso_shared.validation import FieldProblem, field_path
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemError(Exception):
+    """Raise from a handler to answer with a problem document."""
+
+    def __init__(self, status: int, title: str, detail: str, *, errors: list[FieldProblem] | None = None) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors or []
+
+
+def problem_response(
+    status: int, title: str, detail: str, *, errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = [e.model_dump() for e in errors]
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_problem_handlers(app: FastAPI, *, retry_after_s: int) -> None:
+    """Route every error through a problem document."""
+
+    async def on_problem(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)  # noqa: S101 - registered for this type only
+        return problem_response(exc.status, exc.title, exc.detail, errors=exc.errors)
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)  # noqa: S101
+        errors = [FieldProblem(field=field_path(tuple(e["loc"])), reason=e["msg"]) for e in exc.errors()]
+        return problem_response(422, "Invalid request", "The request does not match the API.", errors=errors)
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+        return problem_response(exc.status_code, str(exc.detail), str(exc.detail))
+
+    async def on_broker_down(_: Request, __: Exception) -> JSONResponse:
+        return problem_response(
+            503,
+            "Event store temporarily unavailable",
+            "The report was not accepted because it could not be made durable; retry later.",
+            headers={"Retry-After": str(retry_after_s)},
+        )
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(BrokerUnavailableError, on_broker_down)

@@ -1,0 +1,60 @@
+"""Intake's side of Kafka: one durable producer that survives a broker that is down at start."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaProducer
+
+from pso_shared.errors import BrokerUnavailableError
+from pso_shared.kafka import broker_errors, create_producer, send_durably
+from pso_shared.messages.raw import RawEvent
+from pso_shared.topics import Topic
+
+from pso_intake.settings import IntakeSettings
+
+
+class RawEventPublisher:
+    """Publishes accepted reports to the raw topic and reports whether Kafka is reachable."""
+
+    def __init__(self, settings: IntakeSettings) -> None:
+        self._settings = settings
+        self._topic = settings.topics.name(Topic.RAW)
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def _connected(self) -> AIOKafkaProducer:
+        """The started producer; (re)connecting if the broker was down when we last tried."""
+        async with self._lock:
+            if self._producer is None:
+                producer = create_producer(self._settings, client_id="pso-intake")
+                try:
+                    async with broker_errors():
+                        await asyncio.wait_for(producer.start(), self._settings.produce_timeout_s)
+                except BrokerUnavailableError:
+                    await producer.stop()
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def publish(self, event: RawEvent) -> None:
+        """Return only once the broker acknowledged the event (acks=all)."""
+        producer = await self._connected()
+        value = event.model_dump_json(exclude_none=True).encode()
+        await send_durably(
+            producer, self._topic, key=event.event_id.encode(), value=value, timeout_s=self._settings.produce_timeout_s
+        )
+
+    async def is_ready(self) -> bool:
+        try:
+            producer = await self._connected()
+            async with broker_errors():
+                await asyncio.wait_for(producer.client.fetch_all_metadata(), self._settings.produce_timeout_s)
+        except BrokerUnavailableError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None

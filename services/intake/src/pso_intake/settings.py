@@ -1,0 +1,22 @@
+"""Settings of the intake service (environment prefix ``PSO_INTAKE_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from pso_shared.settings import KafkaSettings
+
+MIB = 1024 * 1024
+
+
+class IntakeSettings(KafkaSettings):
+    model_config = SettingsConfigDict(env_prefix="PSO_INTAKE_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    max_body_bytes: int = Field(default=MIB, ge=1024, le=16 * MIB)
+    produce_timeout_s: float = Field(default=5.0, gt=0)
+    """How long a request waits for Kafka's acknowledgement before answering 503."""
+    retry_after_s: int = Field(default=5, ge=1)
+    """The ``Retry-After`` sent with a 503."""

@@ -1,0 +1,65 @@
+"""What notify keeps in the store: the events (``events``) and the alerts (``alerts``).
+
+Every write is idempotent, because messages can be delivered more than once and FerretDB has no
+transactions: events are upserted by ``event_id`` (an older revision never overwrites a newer
+one), alerts are inserted once by ``alert_id`` and then only move forward in status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from pso_shared.messages.alerts import Alert
+from pso_shared.messages.classified import ClassifiedEvent
+from pso_shared.store import Document, store_errors
+from pso_shared.types import utc_now
+
+
+@dataclass(kw_only=True, frozen=True)
+class AlertRecord:
+    alert_id: str
+    published: bool
+    status: str
+
+
+class NotifyStore:
+    def __init__(self, database: AsyncDatabase[Document]) -> None:
+        self._events = database["events"]
+        self._alerts = database["alerts"]
+
+    async def save_event(self, event: ClassifiedEvent) -> None:
+        """Upsert the event. A redelivered message writes the same document again: no change."""
+        document: dict[str, Any] = event.model_dump(mode="json")
+        async with store_errors():
+            try:
+                await self._events.update_one(
+                    {"_id": event.event_id, "revision": {"$lte": event.revision}},
+                    {"$set": document},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                pass  # a newer revision is already stored; this one is stale
+
+    async def record_alert(self, alert: Alert) -> AlertRecord:
+        """Insert the alert once; return its current state whether it was new or not."""
+        document = alert.model_dump(mode="json") | {"status": "pending", "published": False, "attempts": 0}
+        async with store_errors():
+            await self._alerts.update_one({"_id": alert.alert_id}, {"$setOnInsert": document}, upsert=True)
+            stored = await self._alerts.find_one({"_id": alert.alert_id})
+        if stored is None:  # pragma: no cover - we just upserted it
+            msg = "alert vanished after upsert"
+            raise RuntimeError(msg)
+        return AlertRecord(alert_id=alert.alert_id, published=bool(stored["published"]), status=str(stored["status"]))
+
+    async def mark_published(self, alert_id: str) -> None:
+        async with store_errors():
+            await self._alerts.update_one({"_id": alert_id}, {"$set": {"published": True}})
+
+    async def mark_delivery(self, alert_id: str, *, status: str, attempts: int, reason: str | None) -> None:
+        update = {"status": status, "attempts": attempts, "last_reason": reason, "updated_at": utc_now()}
+        async with store_errors():
+            await self._alerts.update_one({"_id": alert_id}, {"$set": update})

@@ -1,0 +1,84 @@
+"""Kafka helpers: the producer every stage uses, topic creation, and error translation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from pso_shared.errors import BrokerUnavailableError
+from pso_shared.settings import KafkaSettings
+
+logger = logging.getLogger(__name__)
+
+Headers = list[tuple[str, bytes]]
+
+
+def create_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
+    """A durable producer: acks from all in-sync replicas and idempotent retries."""
+    timeout_ms = int(settings.kafka_request_timeout_s * 1000)
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=1,
+        request_timeout_ms=timeout_ms,
+    )
+
+
+@asynccontextmanager
+async def broker_errors() -> AsyncIterator[None]:
+    """Translate aiokafka's and asyncio's failures into ``BrokerUnavailableError``."""
+    try:
+        yield
+    except (KafkaError, TimeoutError, OSError) as exc:
+        raise BrokerUnavailableError(type(exc).__name__) from exc
+
+
+async def send_durably(
+    producer: AIOKafkaProducer,
+    topic: str,
+    *,
+    key: bytes,
+    value: bytes,
+    headers: Headers | None = None,
+    timeout_s: float,
+) -> None:
+    """Produce one message and return only once the broker acknowledged it."""
+    async with broker_errors():
+        await asyncio.wait_for(
+            producer.send_and_wait(topic, value=value, key=key, headers=headers or []),
+            timeout=timeout_s,
+        )
+
+
+async def ensure_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
+    """Create the topics that do not exist yet; existing ones are left as they are."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        request_timeout_ms=int(settings.kafka_request_timeout_s * 1000),
+    )
+    async with broker_errors():
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [n for n in names if n not in existing]
+            if missing:
+                await _create(admin, missing, settings.kafka_partitions)
+        finally:
+            await admin.close()
+
+
+async def _create(admin: AIOKafkaAdminClient, names: list[str], partitions: int) -> None:
+    topics = [NewTopic(name=n, num_partitions=partitions, replication_factor=1) for n in names]
+    try:
+        await admin.create_topics(topics)
+    except TopicAlreadyExistsError:
+        logger.debug("topics created concurrently by another process")
+    logger.info("created topics", extra={"topics": names})

@@ -1,0 +1,106 @@
+"""``pso.events.deidentified.v1``: reports after the deidentify stage (contract section 2).
+
+Nothing here identifies a patient, a provider organisation, a facility, a reporter or staff.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pso_shared.messages.envelope import Envelope
+from pso_shared.types import (
+    CareSetting,
+    Category,
+    ContributingFactor,
+    Ethnicity,
+    HarmDegree,
+    HarmDuration,
+    NccMerpCategory,
+    ReporterRole,
+    ReportType,
+    Sex,
+    SreCode,
+    StateCode,
+)
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class DeidentifiedPatient(_Part):
+    pseudonym: str | None = Field(default=None, description="Keyed pseudonym of (org, MRN).")
+    age: str | None = Field(default=None, description="Years as digits, or '90+'.")
+    age_days: int | None = None
+    sex: Sex | None = None
+    race: str | None = None
+    ethnicity: Ethnicity | None = None
+    zip3: str | None = Field(default=None, description="First 3 ZIP digits, or '000'.")
+    principal_diagnosis_icd10: str | None = None
+
+
+class DeidentifiedHarm(_Part):
+    degree: HarmDegree | None = None
+    duration: HarmDuration | None = None
+    increased_length_of_stay: bool | None = None
+    rescue_attempted: bool | None = None
+
+
+class DeidentifiedMedication(_Part):
+    name: str | None = None
+    rxnorm: str | None = None
+    dose: str | None = None
+    route: str | None = None
+    ncc_merp_category: NccMerpCategory | None = None
+
+
+class DeidentifiedDevice(_Part):
+    """A device keeps its name, maker and model; serial, lot and UDI are gone."""
+
+    name: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+
+
+class DeidentifiedSre(_Part):
+    is_sre: bool | None = None
+    code: SreCode | None = None
+
+
+class DeidentifiedReport(_Part):
+    """The clinical content of a report without identifiers."""
+
+    report_type: ReportType
+    care_setting: CareSetting
+    state: StateCode | None = None
+    zip3: str | None = None
+    event_year: int | None = None
+    minutes_to_discovery: int | None = None
+    minutes_to_report: int | None = None
+    location: str | None = None
+    narrative: str
+    categories: list[Category] | None = None
+    patient: DeidentifiedPatient | None = None
+    harm: DeidentifiedHarm | None = None
+    medication: DeidentifiedMedication | None = None
+    device: DeidentifiedDevice | None = None
+    reporter_role: ReporterRole | None = None
+    staff_roles: list[str] = Field(default_factory=list)
+    contributing_factors: list[ContributingFactor] | None = None
+    sre: DeidentifiedSre | None = None
+
+
+class DeidentifiedRecord(_Part):
+    """A de-identified report, with the pseudonym of its organisation and the policy used."""
+
+    org_pseudonym: str
+    policy_version: str
+    removed: dict[str, int] = Field(
+        default_factory=dict,
+        description="Identifiers removed from free text, counted by placeholder type; never values.",
+    )
+    report: DeidentifiedReport
+
+
+class DeidentifiedEvent(Envelope, DeidentifiedRecord):
+    """A de-identified record on its way through the pipeline."""

@@ -1,0 +1,74 @@
+"""Settings base classes shared by the services.
+
+Each service has one settings class with its own environment prefix (``PSO_INTAKE_``,
+``PSO_DEIDENTIFY_``...) built from these bases, so ``PSO_NOTIFY_STORE_URI`` configures the store
+of notify. Secrets come from the environment, never from code: a default secret is refused outside
+local development and tests.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pso_shared.topics import TopicNames
+
+Environment = Literal["local", "test", "production"]
+
+DEVELOPMENT_SECRET = "local-development-only-change-me"  # noqa: S105 - refused in production
+
+
+class BaseServiceSettings(BaseSettings):
+    """Fields every service has: where it runs and how it logs."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    environment: Environment = "local"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_development_secrets(self) -> BaseServiceSettings:
+        """In production, every secret must have been set: the development default is refused."""
+        if self.environment != "production":
+            return self
+        for name, value in self:
+            if isinstance(value, SecretStr) and value.get_secret_value() == DEVELOPMENT_SECRET:
+                msg = f"{name} still has its development default; set it in the environment"
+                raise ValueError(msg)
+        return self
+
+
+class KafkaSettings(BaseServiceSettings):
+    """How to reach Kafka and which topics to use."""
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")
+    kafka_partitions: int = Field(default=3, ge=1, le=64)
+    kafka_request_timeout_s: float = Field(default=10.0, gt=0)
+
+    @property
+    def topics(self) -> TopicNames:
+        return TopicNames(prefix=self.kafka_topic_prefix)
+
+
+class StoreSettings(BaseServiceSettings):
+    """How to reach the MongoDB-protocol store."""
+
+    store_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27017/")
+    store_database: str = Field(default="pso", min_length=1, max_length=63, pattern=r"^[A-Za-z0-9_-]+$")
+    store_timeout_s: float = Field(default=5.0, gt=0)
+
+
+class StreamSettings(KafkaSettings):
+    """A faust stream processor: its consumer group and its local state."""
+
+    consumer_group: str = Field(default="", max_length=200)
+    data_dir: str = Field(default=".run/faust", description="Faust's local state directory.")
+    commit_interval_s: float = Field(default=1.0, gt=0)
+    retry_backoff_max_s: float = Field(default=30.0, gt=0)
+
+    def group_id(self, stage: str) -> str:
+        """The consumer group: explicit, or derived from the stage and the topic prefix."""
+        return self.consumer_group or f"{self.kafka_topic_prefix}pso-{stage}"

@@ -1,0 +1,173 @@
+"""The transport-independent shell of a stream stage: what an error does to a message.
+
+A stage's handler parses one message, calls the stage's pure function and publishes the result.
+``StageWorker.process`` runs it and decides, in one table, what each failure means:
+
+============================  =====================================================
+error                         what happens to the message
+============================  =====================================================
+``RetryableError``            retried with capped exponential backoff until it works;
+                              the offset is not committed meanwhile
+``PermanentError``            dead-letter topic, reason in the ``pso-dlq-reason`` header
+any other exception (a bug)   dead-letter topic, reason is the exception's type only
+============================  =====================================================
+
+The handler only returns once its output is acknowledged, so when ``process`` returns the input
+may be committed: at-least-once, with idempotent sinks downstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from aiokafka import AIOKafkaProducer
+
+from pso_shared.errors import PermanentError, RetryableError
+from pso_shared.kafka import Headers, create_producer, send_durably
+from pso_shared.settings import StreamSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(kw_only=True, frozen=True)
+class Origin:
+    """Where a message came from."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+class Publisher:
+    """Produces messages durably on behalf of a handler."""
+
+    def __init__(self, producer: AIOKafkaProducer, timeout_s: float) -> None:
+        self._producer = producer
+        self._timeout_s = timeout_s
+
+    async def __call__(self, topic: str, *, key: bytes, value: bytes, headers: Headers | None = None) -> None:
+        await send_durably(
+            self._producer, topic, key=key, value=value, headers=headers, timeout_s=self._timeout_s
+        )
+
+
+Handler = Callable[[bytes, Origin, Publisher], Awaitable[None]]
+
+
+class Resources(Protocol):
+    """Clients a handler needs (a store, an HTTP client), opened and closed with the worker."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class Disposition(Enum):
+    RETRY = "retry"
+    DEAD_LETTER = "dead_letter"
+
+
+def disposition_of(error: BaseException) -> Disposition:
+    """The one place that decides what an error does to a message."""
+    if isinstance(error, RetryableError):
+        return Disposition.RETRY
+    return Disposition.DEAD_LETTER
+
+
+def reason_of(error: BaseException) -> str:
+    """A dead-letter reason. Only our own errors carry a message: theirs are vetted to hold no
+    identifying data. A third-party exception's message might echo input, so only its type is kept."""
+    if isinstance(error, PermanentError):
+        return str(error)[:500]
+    return f"internal error: {type(error).__name__}"
+
+
+def backoff_s(attempt: int, cap_s: float) -> float:
+    """Exponential backoff with full jitter."""
+    return float(random.uniform(0, min(cap_s, 0.2 * 2**attempt)))  # noqa: S311 - jitter, not crypto
+
+
+class StageWorker:
+    """Runs a handler over messages with the error table above."""
+
+    def __init__(
+        self,
+        *,
+        stage: str,
+        settings: StreamSettings,
+        dead_letter_topic: str,
+        handler: Handler,
+        resources: Resources | None = None,
+    ) -> None:
+        self.stage = stage
+        self._settings = settings
+        self._dead_letter_topic = dead_letter_topic
+        self._handler = handler
+        self._resources = resources
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        """Start the producer and the handler's resources; a second call does nothing."""
+        if self._producer is not None:
+            return
+        producer = create_producer(self._settings, client_id=f"pso-{self.stage}")
+        await producer.start()
+        if self._resources is not None:
+            await self._resources.start()
+        self._producer = producer
+
+    async def stop(self) -> None:
+        if self._producer is None:
+            return
+        if self._resources is not None:
+            await self._resources.stop()
+        await self._producer.stop()
+        self._producer = None
+
+    @property
+    def publisher(self) -> Publisher:
+        if self._producer is None:
+            msg = "StageWorker.start() was not awaited"
+            raise RuntimeError(msg)
+        return Publisher(self._producer, self._settings.kafka_request_timeout_s)
+
+    async def process(self, value: bytes, key: bytes | None, origin: Origin) -> None:
+        """Handle one message; return only when it may be committed."""
+        attempt = 0
+        while True:
+            try:
+                await self._handler(value, origin, self.publisher)
+                return
+            except Exception as exc:  # noqa: BLE001 - the disposition table decides
+                if disposition_of(exc) is Disposition.DEAD_LETTER:
+                    await self._dead_letter(value, key, origin, reason_of(exc))
+                    return
+                attempt += 1
+                delay = backoff_s(attempt, self._settings.retry_backoff_max_s)
+                logger.warning(
+                    "retrying message",
+                    extra={"stage": self.stage, "error": type(exc).__name__, "attempt": attempt},
+                )
+                await asyncio.sleep(delay)
+
+    async def _dead_letter(self, value: bytes, key: bytes | None, origin: Origin, reason: str) -> None:
+        headers: Headers = [
+            ("pso-dlq-reason", reason.encode()),
+            ("pso-dlq-stage", self.stage.encode()),
+            ("pso-dlq-source", f"{origin.topic}/{origin.partition}/{origin.offset}".encode()),
+        ]
+        logger.warning("dead-lettered message", extra={"stage": self.stage, "reason": reason})
+        attempt = 0
+        while True:  # the dead-letter write must succeed too, or the message would be lost
+            try:
+                await self.publisher(self._dead_letter_topic, key=key or b"", value=value, headers=headers)
+                return
+            except RetryableError:
+                attempt += 1
+                await asyncio.sleep(backoff_s(attempt, self._settings.retry_backoff_max_s))

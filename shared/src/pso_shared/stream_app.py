@@ -1,0 +1,64 @@
+"""The faust application of a stream stage: one agent, ``concurrency=1``, over one topic.
+
+faust owns consuming, group membership and offset commits; ``StageWorker`` owns producing and
+error handling. The agent awaits each message's processing before taking the next, so faust only
+acknowledges (and later commits) messages whose output is already durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from pso_shared.kafka import ensure_topics
+from pso_shared.settings import StreamSettings
+from pso_shared.stage import Origin, StageWorker
+
+logger = logging.getLogger(__name__)
+
+
+def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str, worker: StageWorker) -> faust.App:
+    """Build (without starting) the faust app that feeds ``source_topic`` through ``worker``."""
+    group = settings.group_id(stage)
+    app = faust.App(
+        group,
+        broker=";".join(f"kafka://{s}" for s in settings.kafka_bootstrap_servers.split(",")),
+        store="memory://",
+        web_enabled=False,
+        datadir=str(Path(settings.data_dir) / group),
+        topic_replication_factor=1,
+        topic_partitions=settings.kafka_partitions,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=settings.commit_interval_s,
+        producer_acks=-1,
+    )
+    source = app.topic(source_topic, value_serializer="raw", key_serializer="raw")
+
+    # concurrency=1: a higher value lets faust commit offsets past messages still in flight.
+    @app.agent(source, name=f"{group}.{stage}", concurrency=1)
+    async def consume(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+        await worker.start()
+        async for event in stream.events():
+            message = event.message
+            origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
+            await worker.process(event.value, message.key, origin)
+            yield None
+
+    @app.on_before_shutdown.connect
+    async def _stop_worker(app: faust.App, **kwargs: Any) -> None:  # noqa: ARG001 - signal signature
+        await worker.stop()
+
+    return app
+
+
+def run_stream_app(app: faust.App, settings: StreamSettings, topics: list[str]) -> None:
+    """Create the pipeline's topics, then run the faust worker until SIGINT or SIGTERM."""
+    asyncio.run(ensure_topics(settings, topics))
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    worker.execute_from_commandline()

@@ -1,0 +1,37 @@
+"""Topic names and their layout. Every name can be prefixed so tests get topics of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Topic(StrEnum):
+    RAW = "pso.events.raw.v1"
+    DEIDENTIFIED = "pso.events.deidentified.v1"
+    CLASSIFIED = "pso.events.classified.v1"
+    ALERTS = "pso.alerts.v1"
+
+    @property
+    def dead_letter(self) -> str:
+        """The dead-letter topic of the stage that consumes this topic."""
+        return f"{self.value}.dlq"
+
+
+@dataclass(kw_only=True, frozen=True)
+class TopicNames:
+    """The concrete topic names for one deployment (or one test)."""
+
+    prefix: str = ""
+
+    def name(self, topic: Topic) -> str:
+        return f"{self.prefix}{topic.value}"
+
+    def dead_letter(self, topic: Topic) -> str:
+        return f"{self.prefix}{topic.dead_letter}"
+
+    def all_names(self) -> list[str]:
+        """Every topic the pipeline uses, dead-letter topics included."""
+        names = [self.name(t) for t in Topic]
+        names += [self.dead_letter(t) for t in (Topic.RAW, Topic.DEIDENTIFIED, Topic.CLASSIFIED)]
+        return names
