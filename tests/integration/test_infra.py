@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pymongo import MongoClient
+
 from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
 from pso_deploy.paths import free_port
 from pso_shared.errors import MissingToolError
-from pymongo import MongoClient
 
 # Generous: a cold cache adds the Maven fetch (seconds) or the FerretDB build (one to two minutes).
 INSTALL_AND_RUN_TIMEOUT = 600
@@ -37,7 +38,10 @@ def _distinct_free_ports(count: int) -> list[int]:
 def broker(tmp_path: Path) -> Iterator[KafkaBroker]:
     port, controller_port = _distinct_free_ports(2)
     config = KafkaConfig(
-        workdir=tmp_path / "kafka", port=port, controller_port=controller_port, heap_mb=256
+        workdir=tmp_path / "kafka",
+        port=port,
+        controller_port=controller_port,
+        heap_mb=256,
     )
     broker = KafkaBroker(config)
     yield broker
@@ -54,7 +58,9 @@ def store(tmp_path: Path) -> Iterator[FerretDBServer]:
 
 @pytest.mark.kafka
 @pytest.mark.timeout(INSTALL_AND_RUN_TIMEOUT)
-def test_kafka_broker_starts_once_carries_a_message_and_stops(broker: KafkaBroker) -> None:
+def test_kafka_broker_starts_once_carries_a_message_and_stops(
+    broker: KafkaBroker,
+) -> None:
     pid_file = broker.config.workdir / "kafka.pid"
 
     broker.start()
@@ -86,20 +92,21 @@ async def _round_trip(bootstrap_servers: str, topic: str, payload: bytes) -> byt
         await producer.send_and_wait(topic, payload)
     finally:
         await producer.stop()
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest"
-    )
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap_servers, auto_offset_reset="earliest")
     await consumer.start()
     try:
         record = await asyncio.wait_for(consumer.getone(), timeout=RECEIVE_TIMEOUT)
     finally:
         await consumer.stop()
-    return record.value
+    value: bytes | None = record.value
+    return value
 
 
 @pytest.mark.store
 @pytest.mark.timeout(INSTALL_AND_RUN_TIMEOUT)
-def test_ferretdb_starts_once_stores_a_document_and_stops(store: FerretDBServer) -> None:
+def test_ferretdb_starts_once_stores_a_document_and_stops(
+    store: FerretDBServer,
+) -> None:
     pid_file = store.config.workdir / "ferretdb.pid"
 
     store.start()
@@ -112,7 +119,10 @@ def test_ferretdb_starts_once_stores_a_document_and_stops(store: FerretDBServer)
     try:
         collection = client[f"test_infra_{uuid.uuid4().hex}"]["events"]
         collection.insert_one({"_id": "event-1", "harm": "none"})
-        assert collection.find_one({"_id": "event-1"}) == {"_id": "event-1", "harm": "none"}
+        assert collection.find_one({"_id": "event-1"}) == {
+            "_id": "event-1",
+            "harm": "none",
+        }
     finally:
         client.close()
 
@@ -123,9 +133,7 @@ def test_ferretdb_starts_once_stores_a_document_and_stops(store: FerretDBServer)
 
 
 @pytest.mark.timeout(30)
-def test_kafka_install_names_maven_when_it_is_missing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_kafka_install_names_maven_when_it_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
     monkeypatch.setenv("PATH", str(empty_bin))
@@ -139,15 +147,11 @@ def test_kafka_install_names_maven_when_it_is_missing(
 
 
 @pytest.mark.timeout(30)
-def test_ferretdb_install_names_go_when_it_is_missing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_ferretdb_install_names_go_when_it_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty_bin = tmp_path / "bin"
     empty_bin.mkdir()
     monkeypatch.setenv("PATH", str(empty_bin))
-    server = FerretDBServer(
-        FerretDBConfig(workdir=tmp_path / "ferretdb", cache_dir=tmp_path / "cache")
-    )
+    server = FerretDBServer(FerretDBConfig(workdir=tmp_path / "ferretdb", cache_dir=tmp_path / "cache"))
 
     with pytest.raises(MissingToolError, match="'go'") as caught:
         server.install()
@@ -155,6 +159,7 @@ def test_ferretdb_install_names_go_when_it_is_missing(
     assert caught.value.tool == "go"
 
 
+@pytest.mark.timeout(5)
 def test_kafka_config_rejects_a_heap_out_of_range(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="heap_mb"):
         KafkaConfig(workdir=tmp_path, heap_mb=2048)

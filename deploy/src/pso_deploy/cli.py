@@ -1,4 +1,4 @@
-"""``pso up``, ``pso down`` and ``pso status``: the local broker and store for development and tests.
+"""``pso up``, ``pso down``, ``pso status``: the local broker and store for development and tests.
 
 Both services run from workdirs under the run directory (``$PSO_RUN_DIR`` or ``<workspace>/.run``)::
 
@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Annotated, Protocol
 
 import typer
-from pso_shared.errors import InfrastructureError
 
 from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
 from pso_deploy.kafka import MAX_HEAP_MB, MIN_HEAP_MB, KafkaBroker, KafkaConfig
 from pso_deploy.paths import MAX_PORT, default_run_dir
+from pso_shared.errors import InfrastructureError
 
 __all__ = ["register"]
 
@@ -48,22 +48,20 @@ def register(app: typer.Typer) -> None:
 
 
 def up(
-    kafka_port: Annotated[
-        int, typer.Option(min=1, max=MAX_PORT, help="Kafka client port.")
-    ] = 9092,
+    kafka_port: Annotated[int, typer.Option(min=1, max=MAX_PORT, help="Kafka client port.")] = 9092,
     kafka_controller_port: Annotated[
         int | None,
         typer.Option(
-            min=1, max=MAX_PORT, help="Kafka controller port (default: the Kafka port + 1)."
+            min=1,
+            max=MAX_PORT,
+            help="Kafka controller port (default: the Kafka port + 1).",
         ),
     ] = None,
     kafka_heap_mb: Annotated[
         int,
         typer.Option(min=MIN_HEAP_MB, max=MAX_HEAP_MB, help="Kafka JVM heap in MiB."),
     ] = 1024,
-    store_port: Annotated[
-        int, typer.Option(min=1, max=MAX_PORT, help="FerretDB (MongoDB protocol) port.")
-    ] = 27017,
+    store_port: Annotated[int, typer.Option(min=1, max=MAX_PORT, help="FerretDB (MongoDB protocol) port.")] = 27017,
 ) -> None:
     """Fetch or build (first time only) and start the local Kafka broker and FerretDB store."""
     with _infrastructure_errors():
@@ -74,15 +72,11 @@ def up(
                 port=kafka_port,
                 # The default follows the client port, so that `--kafka-port` alone is enough to run
                 # a second broker next to the first.
-                controller_port=kafka_port + 1
-                if kafka_controller_port is None
-                else kafka_controller_port,
+                controller_port=kafka_port + 1 if kafka_controller_port is None else kafka_controller_port,
                 heap_mb=kafka_heap_mb,
             )
         )
-        store = FerretDBServer(
-            FerretDBConfig(workdir=run_dir / "ferretdb", port=store_port)
-        )
+        store = FerretDBServer(FerretDBConfig(workdir=run_dir / "ferretdb", port=store_port))
         _start(
             "Kafka broker",
             broker,
@@ -93,9 +87,7 @@ def up(
 
 
 def down(
-    hard: Annotated[
-        bool, typer.Option("--hard", help="Kill at once instead of a clean shutdown.")
-    ] = False,
+    hard: Annotated[bool, typer.Option("--hard", help="Kill at once instead of a clean shutdown.")] = False,
 ) -> None:
     """Stop the local Kafka broker and FerretDB store."""
     with _infrastructure_errors():
@@ -137,9 +129,7 @@ def _start(name: str, service: _Service, workdir: Path, endpoint: str) -> None:
         # Report where it really runs, which may differ from this invocation's port options.
         typer.echo(f"{name}: already running, {_read_endpoint(workdir) or endpoint}")
         return
-    typer.echo(
-        f"{name}: starting (a first start also fetches or builds it, allow a few minutes)..."
-    )
+    typer.echo(f"{name}: starting (a first start also fetches or builds it, allow a few minutes)...")
     service.start()
     (workdir / _ENDPOINT_FILE).write_text(endpoint + "\n", encoding="utf-8")
     typer.echo(f"{name}: running, {endpoint}")

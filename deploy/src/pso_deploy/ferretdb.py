@@ -16,7 +16,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pso_shared.errors import InfrastructureError
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
@@ -41,6 +40,7 @@ from pso_deploy.tools import (
     run_tool,
     write_install_marker,
 )
+from pso_shared.errors import InfrastructureError
 
 __all__ = ["FerretDBConfig", "FerretDBServer"]
 
@@ -115,9 +115,7 @@ class FerretDBServer:
         recipe = [tools / "go.mod", tools / "go.sum"]
         bin_dir = self._config.cache_dir / "ferretdb" / "bin"
         binary = bin_dir / "ferretdb"
-        fingerprint = hashlib.sha256(
-            b"".join(path.read_bytes() for path in recipe)
-        ).hexdigest()
+        fingerprint = hashlib.sha256(b"".join(path.read_bytes() for path in recipe)).hexdigest()
         if read_install_marker(bin_dir) == fingerprint and binary.is_file():
             return binary
         go = require_tool("go", "build FerretDB")
@@ -153,8 +151,8 @@ class FerretDBServer:
         binary = self.install()
         if port_accepts_connections(self._config.port):
             msg = (
-                f"Cannot start FerretDB from {self._workdir}: port {self._config.port} on {LOCALHOST} "
-                "is already in use by another process (another FerretDB or a MongoDB?). "
+                f"Cannot start FerretDB from {self._workdir}: port {self._config.port} on "
+                f"{LOCALHOST} is already in use by another process (another FerretDB or a MongoDB?). "
                 "Stop it or choose another port."
             )
             raise InfrastructureError(msg)
@@ -165,7 +163,7 @@ class FerretDBServer:
             [
                 str(binary),
                 "--handler=sqlite",
-                # FerretDB wants a directory URL with a trailing slash: one SQLite file per database.
+                # A directory URL, with the trailing slash: FerretDB keeps one SQLite file per database.
                 f"--sqlite-url=file:{self._data_dir}/",
                 f"--listen-addr={LOCALHOST}:{self._config.port}",
                 self._marker,
@@ -208,7 +206,7 @@ class FerretDBServer:
             wait_until(
                 lambda: self._answers_ping(client),
                 timeout=timeout,
-                on_timeout_message=f"FerretDB at {self.uri} (workdir {self._workdir}) did not become ready",
+                on_timeout_message=f"FerretDB at {self.uri} ({self._workdir}) did not become ready",
                 log_files=(self._log,),
             )
         finally:
@@ -216,7 +214,8 @@ class FerretDBServer:
 
     def _answers_ping(self, client: MongoClient[dict[str, object]]) -> bool:
         if not self.is_running():
-            msg = f"FerretDB (workdir {self._workdir}) exited during startup.{logs_excerpt((self._log,))}"
+            excerpt = logs_excerpt((self._log,))
+            msg = f"FerretDB (workdir {self._workdir}) exited during startup.{excerpt}"
             raise InfrastructureError(msg)
         try:
             client.admin.command("ping")
@@ -275,8 +274,4 @@ def _build(go: str, build_dir: Path, version: str) -> Path:
 def _environment_without_ferretdb_settings() -> dict[str, str]:
     # FerretDB reads any unset flag from FERRETDB_* variables; dropping them keeps a developer's
     # own FerretDB settings from changing how the pipeline's store behaves.
-    return {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("FERRETDB_")
-    }
+    return {key: value for key, value in os.environ.items() if not key.startswith("FERRETDB_")}

@@ -1,8 +1,8 @@
 """A single-node Apache Kafka broker (KRaft combined mode) run straight from the jars, no Docker.
 
 ``install`` resolves the jars listed in ``deploy/kafka/pom.xml`` into the cache with Maven, once.
-``start`` writes the broker's configuration into its workdir, formats the storage the first time, and
-launches ``kafka.Kafka`` on the JVM in the background. The workdir holds everything of one broker::
+``start`` writes the broker's configuration into its workdir, formats the storage the first time,
+and launches ``kafka.Kafka`` on the JVM in the background. The workdir holds everything of one broker::
 
     <workdir>/server.properties  log4j2.xml  data/  server.log  stdout.log  kafka.pid
 """
@@ -15,8 +15,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
-
-from pso_shared.errors import InfrastructureError
 
 from pso_deploy.paths import (
     LOCALHOST,
@@ -39,6 +37,7 @@ from pso_deploy.tools import (
     run_tool,
     write_install_marker,
 )
+from pso_shared.errors import InfrastructureError
 
 __all__ = ["KafkaBroker", "KafkaConfig"]
 
@@ -173,17 +172,11 @@ class KafkaBroker:
         classpath = f"{self.install()}/*"
         self._refuse_taken_ports()
         self._data_dir.mkdir(parents=True, exist_ok=True)
-        self._properties.write_text(
-            _server_properties(self._config, self._data_dir), encoding="utf-8"
-        )
+        self._properties.write_text(_server_properties(self._config, self._data_dir), encoding="utf-8")
         self._log_config.write_text(_log4j2_xml(self._server_log), encoding="utf-8")
         keep_previous_log(self._server_log)
         keep_previous_log(self._stdout_log)
-        jvm_options = [
-            f"-Dlog4j2.configurationFile={self._log_config}",
-            "-cp",
-            classpath,
-        ]
+        jvm_options = [f"-Dlog4j2.configurationFile={self._log_config}", "-cp", classpath]
         self._format_storage_once([java, *jvm_options])
         heap = f"{self._config.heap_mb}m"
         start_detached(
@@ -215,8 +208,8 @@ class KafkaBroker:
         for port in (self._config.port, self._config.controller_port):
             if port_accepts_connections(port):
                 msg = (
-                    f"Cannot start Kafka from {self._workdir}: port {port} on {LOCALHOST} is already "
-                    "in use by another process (another broker?). Stop it or choose other ports."
+                    f"Cannot start Kafka from {self._workdir}: port {port} on {LOCALHOST} is "
+                    "already in use by another process (another broker?). Stop it or choose other ports."
                 )
                 raise InfrastructureError(msg)
 
@@ -226,9 +219,7 @@ class KafkaBroker:
         if (self._data_dir / "meta.properties").exists():
             return
         storage_tool = [*java_command, "kafka.tools.StorageTool"]
-        cluster_id = run_tool(
-            [*storage_tool, "random-uuid"], purpose="create a Kafka cluster id"
-        ).strip()
+        cluster_id = run_tool([*storage_tool, "random-uuid"], purpose="create a Kafka cluster id").strip()
         run_tool(
             [*storage_tool, "format", "-t", cluster_id, "-c", str(self._properties)],
             purpose=f"format the Kafka storage in {self._data_dir}",
@@ -238,19 +229,18 @@ class KafkaBroker:
         wait_until(
             self._is_ready,
             timeout=timeout,
-            on_timeout_message=f"Kafka at {self.bootstrap_servers} (workdir {self._workdir}) did not become ready",
+            on_timeout_message=f"Kafka at {self.bootstrap_servers} ({self._workdir}) did not become ready",
             log_files=(self._server_log, self._stdout_log),
         )
 
     def _is_ready(self) -> bool:
         if not self.is_running():
-            msg = f"Kafka (workdir {self._workdir}) exited during startup.{logs_excerpt((self._server_log, self._stdout_log))}"
+            excerpt = logs_excerpt((self._server_log, self._stdout_log))
+            msg = f"Kafka (workdir {self._workdir}) exited during startup.{excerpt}"
             raise InfrastructureError(msg)
         # The open port alone is not enough: the socket server listens before the broker has
         # caught up with the metadata log and can create topics.
-        return port_accepts_connections(self._config.port) and _log_mentions(
-            self._server_log, _STARTED_LINE
-        )
+        return port_accepts_connections(self._config.port) and _log_mentions(self._server_log, _STARTED_LINE)
 
 
 def _server_properties(config: KafkaConfig, data_dir: Path) -> str:
@@ -280,11 +270,7 @@ def _server_properties(config: KafkaConfig, data_dir: Path) -> str:
         "auto.create.topics.enable": "false",
     }
     lines = [f"{key}={value}" for key, value in settings.items()]
-    return (
-        "# Written by pso_deploy on every start; edits are overwritten.\n"
-        + "\n".join(lines)
-        + "\n"
-    )
+    return "# Written by pso_deploy on every start; edits are overwritten.\n" + "\n".join(lines) + "\n"
 
 
 def _log4j2_xml(log_file: Path) -> str:

@@ -1,8 +1,8 @@
 """Where the local infrastructure lives: the workspace, its cache and run directories, local ports.
 
 The cache (downloaded jars, the built FerretDB binary) and the run directory (data, logs, pid files)
-default to git-ignored folders in the workspace so that a fresh clone needs no setup; both can be moved
-with ``PSO_CACHE_DIR`` and ``PSO_RUN_DIR``, for example onto a faster disk in CI.
+default to git-ignored folders in the workspace so that a fresh clone needs no setup; both can be
+moved with ``PSO_CACHE_DIR`` and ``PSO_RUN_DIR``, for example onto a faster disk in CI.
 """
 
 from __future__ import annotations
@@ -86,9 +86,7 @@ def free_port() -> int:
         return port
 
 
-def port_accepts_connections(
-    port: int, host: str = LOCALHOST, timeout: float = 0.5
-) -> bool:
+def port_accepts_connections(port: int, host: str = LOCALHOST, timeout: float = 0.5) -> bool:
     """Tell whether something listens on ``host:port``.
 
     A connect probe rather than a bind probe, because a bind fails on sockets lingering in TIME_WAIT
@@ -107,3 +105,9 @@ def port_accepts_connections(
             return True
     except OSError:
         return False
+
+
+def contract_dir() -> Path:
+    """The wire contract: ``$PSO_CONTRACT_DIR``, or ``shared/contract`` beside the checkout."""
+    configured = os.environ.get("PSO_CONTRACT_DIR")
+    return Path(configured) if configured else repo_root().parent / "shared" / "contract"

@@ -74,12 +74,13 @@ def start_detached(
         capture_output=True,
         text=True,
         check=False,
-        # A new session, so that Ctrl-C in the terminal that ran `pso up` does not reach the service.
+        # A new session, so that Ctrl-C in the terminal that ran `pso up` cannot reach the service.
         start_new_session=True,
     )
     pid_text = launched.stdout.strip()
     if launched.returncode != 0 or not pid_text.isdigit():
-        msg = f"Could not start {argv[0]} in the background: {launched.stderr.strip() or 'no pid reported'}"
+        reason = launched.stderr.strip() or "no pid reported"
+        msg = f"Could not start {argv[0]} in the background: {reason}"
         raise InfrastructureError(msg)
     pid = int(pid_text)
     pid_file.write_text(f"{pid}\n", encoding="utf-8")
@@ -142,9 +143,7 @@ def running_pid(pid_file: Path, marker: str) -> int | None:
     return pid
 
 
-def stop_process(
-    pid_file: Path, marker: str, *, hard: bool = False, timeout: float = 30.0
-) -> None:
+def stop_process(pid_file: Path, marker: str, *, hard: bool = False, timeout: float = 30.0) -> None:
     """Stop the process recorded in ``pid_file``; do nothing if it is not running.
 
     Args:
@@ -159,9 +158,7 @@ def stop_process(
     pid = running_pid(pid_file, marker)
     if pid is not None:
         stopped = not hard and _signal_and_wait(pid, signal.SIGTERM, timeout)
-        if not stopped and not _signal_and_wait(
-            pid, signal.SIGKILL, _KILL_GRACE_SECONDS
-        ):
+        if not stopped and not _signal_and_wait(pid, signal.SIGKILL, _KILL_GRACE_SECONDS):
             msg = f"Process {pid} from {pid_file} did not exit even after SIGKILL."
             raise InfrastructureError(msg)
     pid_file.unlink(missing_ok=True)

@@ -20,8 +20,8 @@ from pso_shared.types import (
     Ethnicity,
     HarmDegree,
     HarmDuration,
-    NccMerpCategory,
     Narrative,
+    NccMerpCategory,
     Npi,
     OrgId,
     ReporterRole,
@@ -52,7 +52,8 @@ class ContractModel(BaseModel):
         if isinstance(data, dict):
             nulls = sorted(str(k) for k, v in data.items() if v is None)
             if nulls:
-                raise PydanticCustomError("null_not_allowed", "may be omitted but not null: {fields}", {"fields": ", ".join(nulls)})
+                msg = "null_not_allowed"
+                raise PydanticCustomError(msg, "may be omitted but not null: {fields}", {"fields": ", ".join(nulls)})
         return data
 
 
@@ -158,7 +159,7 @@ class EventReport(ContractModel):
     device: Device | None = None
     reporter: Reporter | None = None
     staff_involved: Annotated[list[StaffMember], Field(max_length=50)] | None = None
-    contributing_factors: (
-        Annotated[list[ContributingFactor], Field(max_length=20), AfterValidator(_unique)] | None
-    ) = None
+    contributing_factors: Annotated[list[ContributingFactor], Field(max_length=20), AfterValidator(_unique)] | None = (
+        None
+    )
     sre: SreFlag | None = None

@@ -52,9 +52,7 @@ class Publisher:
         self._timeout_s = timeout_s
 
     async def __call__(self, topic: str, *, key: bytes, value: bytes, headers: Headers | None = None) -> None:
-        await send_durably(
-            self._producer, topic, key=key, value=value, headers=headers, timeout_s=self._timeout_s
-        )
+        await send_durably(self._producer, topic, key=key, value=value, headers=headers, timeout_s=self._timeout_s)
 
 
 Handler = Callable[[bytes, Origin, Publisher], Awaitable[None]]
@@ -138,23 +136,31 @@ class StageWorker:
         return Publisher(self._producer, self._settings.kafka_request_timeout_s)
 
     async def process(self, value: bytes, key: bytes | None, origin: Origin) -> None:
-        """Handle one message; return only when it may be committed."""
+        """Handle one message; return only when it may be committed.
+
+        A message goes either to the handler's outputs or to the dead-letter topic, never nowhere:
+        a failing dead-letter write is retried like any transient failure.
+        """
         attempt = 0
+        dead_letter_reason: str | None = None
         while True:
             try:
-                await self._handler(value, origin, self.publisher)
-                return
+                if dead_letter_reason is None:
+                    await self._handler(value, origin, self.publisher)
+                else:
+                    await self._dead_letter(value, key, origin, dead_letter_reason)
             except Exception as exc:  # noqa: BLE001 - the disposition table decides
-                if disposition_of(exc) is Disposition.DEAD_LETTER:
-                    await self._dead_letter(value, key, origin, reason_of(exc))
-                    return
+                if dead_letter_reason is None and disposition_of(exc) is Disposition.DEAD_LETTER:
+                    dead_letter_reason = reason_of(exc)
+                    continue
                 attempt += 1
-                delay = backoff_s(attempt, self._settings.retry_backoff_max_s)
                 logger.warning(
                     "retrying message",
                     extra={"stage": self.stage, "error": type(exc).__name__, "attempt": attempt},
                 )
-                await asyncio.sleep(delay)
+                await asyncio.sleep(backoff_s(attempt, self._settings.retry_backoff_max_s))
+            else:
+                return
 
     async def _dead_letter(self, value: bytes, key: bytes | None, origin: Origin, reason: str) -> None:
         headers: Headers = [
@@ -162,12 +168,5 @@ class StageWorker:
             ("pso-dlq-stage", self.stage.encode()),
             ("pso-dlq-source", f"{origin.topic}/{origin.partition}/{origin.offset}".encode()),
         ]
+        await self.publisher(self._dead_letter_topic, key=key or b"", value=value, headers=headers)
         logger.warning("dead-lettered message", extra={"stage": self.stage, "reason": reason})
-        attempt = 0
-        while True:  # the dead-letter write must succeed too, or the message would be lost
-            try:
-                await self.publisher(self._dead_letter_topic, key=key or b"", value=value, headers=headers)
-                return
-            except RetryableError:
-                attempt += 1
-                await asyncio.sleep(backoff_s(attempt, self._settings.retry_backoff_max_s))

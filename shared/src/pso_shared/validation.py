@@ -9,7 +9,6 @@ from pydantic import BaseModel, ValidationError
 
 from pso_shared.errors import InvalidMessageError
 
-
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -39,6 +38,8 @@ def parse_message(model: type[_M], raw: bytes) -> _M:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         reasons = "; ".join(f"{p.field}: {p.reason}" for p in problems_of(exc)[:10])
-        raise InvalidMessageError(f"{model.__name__} invalid: {reasons}") from None
+        msg = f"{model.__name__} invalid: {reasons}"
+        raise InvalidMessageError(msg) from None
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidMessageError("not valid JSON") from None
+        msg = "not valid JSON"
+        raise InvalidMessageError(msg) from None

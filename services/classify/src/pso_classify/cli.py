@@ -7,15 +7,14 @@ import sys
 import typer
 from pydantic import BaseModel
 
+from pso_classify.app import STAGE, create_app
+from pso_classify.model import ClassifierInput, classify
+from pso_classify.settings import ClassifySettings
 from pso_shared.jsonl import run_over_reports
 from pso_shared.logs import configure_logging
 from pso_shared.messages.classified import Classification
 from pso_shared.report import EventReport
 from pso_shared.stream_app import run_stream_app
-
-from pso_classify.app import STAGE, create_app
-from pso_classify.model import ClassifierInput, classify
-from pso_classify.settings import ClassifySettings
 
 commands = typer.Typer(no_args_is_help=True, help="Classify event reports.")
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from pso_classify.model import ClassifierInput, classify
+from pso_classify.settings import ClassifySettings
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.messages.deidentified import DeidentifiedEvent
 from pso_shared.stage import Handler, Origin, Publisher
 from pso_shared.topics import Topic
 from pso_shared.validation import parse_message
-
-from pso_classify.model import ClassifierInput, classify
-from pso_classify.settings import ClassifySettings
 
 
 def classify_event(event: DeidentifiedEvent) -> ClassifiedEvent:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import faust
 
+from pso_deidentify.handler import build_handler
+from pso_deidentify.settings import DeidentifySettings
 from pso_shared.stage import StageWorker
 from pso_shared.stream_app import create_stream_app
 from pso_shared.topics import Topic
-
-from pso_deidentify.handler import build_handler
-from pso_deidentify.settings import DeidentifySettings
 
 STAGE = "deidentify"
 
@@ -21,4 +20,6 @@ def create_app(settings: DeidentifySettings) -> faust.App:
         dead_letter_topic=settings.topics.dead_letter(Topic.RAW),
         handler=build_handler(settings),
     )
-    return create_stream_app(stage=STAGE, settings=settings, source_topic=settings.topics.name(Topic.RAW), worker=worker)
+    return create_stream_app(
+        stage=STAGE, settings=settings, source_topic=settings.topics.name(Topic.RAW), worker=worker
+    )

@@ -6,14 +6,13 @@ import sys
 
 import typer
 
-from pso_shared.jsonl import run_over_reports
-from pso_shared.logs import configure_logging
-from pso_shared.stream_app import run_stream_app
-
 from pso_deidentify.app import STAGE, create_app
 from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.settings import DeidentifySettings
 from pso_deidentify.transform import deidentify_record
+from pso_shared.jsonl import run_over_reports
+from pso_shared.logs import configure_logging
+from pso_shared.stream_app import run_stream_app
 
 commands = typer.Typer(no_args_is_help=True, help="De-identify event reports.")
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from pso_deidentify.policy import SAFE_HARBOR
+from pso_deidentify.settings import DeidentifySettings
+from pso_deidentify.transform import deidentify_event
 from pso_shared.messages.raw import RawEvent
 from pso_shared.stage import Handler, Origin, Publisher
 from pso_shared.topics import Topic
 from pso_shared.validation import parse_message
-
-from pso_deidentify.policy import SAFE_HARBOR
-from pso_deidentify.settings import DeidentifySettings
-from pso_deidentify.transform import deidentify_event
 
 
 def build_handler(settings: DeidentifySettings) -> Handler:

@@ -21,7 +21,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("SSN", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
     ("PHONE", re.compile(r"(?<!\w)(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}\b")),
     ("DATE", re.compile(r"\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")),
-    ("DATE", re.compile(rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b|\b\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?\b")),
+    (
+        "DATE",
+        re.compile(
+            rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b|\b\d{{1,2}}\s+{_MONTHS}(?:\s+\d{{4}})?\b"
+        ),
+    ),
     (
         "MRN",
         re.compile(
@@ -39,9 +44,13 @@ _TITLE = (
     r"Resident|Daughter|Son|Wife|Husband|Mother|Father|Sister|Brother|Tech|Technician|Physician|Surgeon)"
 )
 # The title is matched in any case ("pt", "PT"), the name only when capitalised.
-_NAME_BY_CONTEXT = re.compile(
-    rf"\b(?i:{_TITLE})\.?\s+(?P<id>(?:[A-Z]\.\s?)?[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)"
-)
+_NAME_BY_CONTEXT = re.compile(rf"\b(?i:{_TITLE})\.?\s+(?P<id>(?:[A-Z]\.\s?)?[A-Z][a-z'\-]+(?:\s+[A-Z][a-z'\-]+)?)")
+
+
+MIN_LITERAL_LENGTH = 3
+"""Shorter structured values (initials, tiny codes) would match everywhere in clinical text."""
+MIN_PHONE_DIGITS = 7
+MIN_NAME_PART = 3
 
 
 @dataclass
@@ -87,10 +96,10 @@ def _replace(result: ScrubResult, kind: str, pattern: re.Pattern[str]) -> None:
 
 def _replace_literal(result: ScrubResult, kind: str, value: str) -> None:
     value = value.strip()
-    if len(value) < 3:
+    if len(value) < MIN_LITERAL_LENGTH:
         return
     digits = re.sub(r"\D", "", value)
-    if kind == "PHONE" and len(digits) >= 7:
+    if kind == "PHONE" and len(digits) >= MIN_PHONE_DIGITS:
         # Phones are written many ways: match the digits with any separators between them.
         pattern = re.compile(r"[\s().-]*".join(re.escape(d) for d in digits))
     else:
@@ -106,8 +115,8 @@ def _name_variants(names: Iterable[str]) -> set[str]:
         if not parts:
             continue
         variants.add(" ".join(parts))
-        variants.update(p for p in parts if len(p) >= 3)
-        if len(parts) >= 2:
+        variants.update(p for p in parts if len(p) >= MIN_NAME_PART)
+        if len(parts) > 1:
             variants.add(f"{parts[0][0]}. {parts[-1]}")
             variants.add(f"{parts[0][0]}.{parts[-1]}")
     return variants

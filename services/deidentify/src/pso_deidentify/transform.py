@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 
+from pso_deidentify.policy import Policy
+from pso_deidentify.pseudonyms import pseudonym
+from pso_deidentify.scrubber import KnownIdentifiers, scrub_narrative
 from pso_shared.messages.deidentified import (
     DeidentifiedDevice,
     DeidentifiedEvent,
@@ -17,10 +20,6 @@ from pso_shared.messages.deidentified import (
 )
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport, Patient
-
-from pso_deidentify.policy import Policy
-from pso_deidentify.pseudonyms import pseudonym
-from pso_deidentify.scrubber import KnownIdentifiers, scrub_narrative
 
 OLDEST_REPORTABLE_AGE = 89
 

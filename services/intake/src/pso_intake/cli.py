@@ -7,12 +7,11 @@ import asyncio
 import typer
 import uvicorn
 
+from pso_intake.app import create_app
+from pso_intake.settings import IntakeSettings
 from pso_shared.errors import BrokerUnavailableError
 from pso_shared.kafka import ensure_topics
 from pso_shared.logs import configure_logging
-
-from pso_intake.app import create_app
-from pso_intake.settings import IntakeSettings
 
 commands = typer.Typer(no_args_is_help=True, help="The provider-facing intake API.")
 

@@ -30,7 +30,12 @@ class ProblemError(Exception):
 
 
 def problem_response(
-    status: int, title: str, detail: str, *, errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:

@@ -6,12 +6,11 @@ import asyncio
 
 from aiokafka import AIOKafkaProducer
 
+from pso_intake.settings import IntakeSettings
 from pso_shared.errors import BrokerUnavailableError
 from pso_shared.kafka import broker_errors, create_producer, send_durably
 from pso_shared.messages.raw import RawEvent
 from pso_shared.topics import Topic
-
-from pso_intake.settings import IntakeSettings
 
 
 class RawEventPublisher:

@@ -9,14 +9,13 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from pso_intake.problems import ProblemError
+from pso_intake.publisher import RawEventPublisher
+from pso_intake.settings import IntakeSettings
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport
 from pso_shared.types import utc_now
 from pso_shared.validation import problems_of
-
-from pso_intake.problems import ProblemError
-from pso_intake.publisher import RawEventPublisher
-from pso_intake.settings import IntakeSettings
 
 router = APIRouter()
 
@@ -57,9 +56,7 @@ async def submit_event(
     body = await read_limited_body(request, settings.max_body_bytes)
     report = parse_report(body, request.headers.get("content-type", ""))
     event_id = str(uuid.uuid4())
-    event = RawEvent(
-        event_id=event_id, correlation_id=correlation_id or event_id, received_at=utc_now(), report=report
-    )
+    event = RawEvent(event_id=event_id, correlation_id=correlation_id or event_id, received_at=utc_now(), report=report)
     await publisher.publish(event)
     return Accepted(event_id=event_id)
 
@@ -81,7 +78,7 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
 
 def parse_report(body: bytes, content_type: str) -> EventReport:
     """Validate a report, turning every failure into a 4xx problem with field paths."""
-    if content_type.split(";")[0].strip().lower() != "application/json":
+    if content_type.split(";", maxsplit=1)[0].strip().lower() != "application/json":
         raise ProblemError(415, "Unsupported media type", "Send the report as application/json.")
     try:
         return EventReport.model_validate_json(body)

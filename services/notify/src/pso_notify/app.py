@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import faust
 
+from pso_notify.handler import NotifyResources, build_handler
+from pso_notify.settings import NotifySettings
 from pso_shared.stage import StageWorker
 from pso_shared.stream_app import create_stream_app
 from pso_shared.topics import Topic
-
-from pso_notify.handler import NotifyResources, build_handler
-from pso_notify.settings import NotifySettings
 
 STAGE = "notify"
 

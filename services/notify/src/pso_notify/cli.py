@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from pso_shared.logs import configure_logging
-from pso_shared.stream_app import run_stream_app
-
 from pso_notify.app import STAGE, create_app
 from pso_notify.settings import NotifySettings
+from pso_shared.logs import configure_logging
+from pso_shared.stream_app import run_stream_app
 
 commands = typer.Typer(no_args_is_help=True, help="Store classified events and raise alerts.")
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import httpx
 from pymongo import AsyncMongoClient
 
+from pso_notify.delivery import WebhookSender
+from pso_notify.rules import immediate_alert
+from pso_notify.settings import NotifySettings
+from pso_notify.store import NotifyStore
 from pso_shared.messages.alerts import Alert
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.stage import Handler, Origin, Publisher
 from pso_shared.store import Document, create_store_client, store_database
 from pso_shared.topics import Topic
 from pso_shared.validation import parse_message
-
-from pso_notify.delivery import WebhookSender
-from pso_notify.rules import immediate_alert
-from pso_notify.settings import NotifySettings
-from pso_notify.store import NotifyStore
 
 
 class NotifyResources:

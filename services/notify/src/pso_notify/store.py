@@ -7,6 +7,7 @@ one), alerts are inserted once by ``alert_id`` and then only move forward in sta
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,14 +36,13 @@ class NotifyStore:
         """Upsert the event. A redelivered message writes the same document again: no change."""
         document: dict[str, Any] = event.model_dump(mode="json")
         async with store_errors():
-            try:
+            # A DuplicateKeyError means a newer revision is stored already: this one is stale.
+            with contextlib.suppress(DuplicateKeyError):
                 await self._events.update_one(
                     {"_id": event.event_id, "revision": {"$lte": event.revision}},
                     {"$set": document},
                     upsert=True,
                 )
-            except DuplicateKeyError:
-                pass  # a newer revision is already stored; this one is stale
 
     async def record_alert(self, alert: Alert) -> AlertRecord:
         """Insert the alert once; return its current state whether it was new or not."""

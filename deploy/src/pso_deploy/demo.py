@@ -1,0 +1,125 @@
+"""``pso run``: the whole pipeline on the local infrastructure, fed with reports, showing alerts.
+
+Starts Kafka and FerretDB (unless already up), the four services and a local webhook receiver;
+submits the contract's example reports and generated ones through intake; prints progress and
+every alert as it arrives; Ctrl-C stops everything this command started.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+import httpx
+import typer
+from pymongo import MongoClient
+
+from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
+from pso_deploy.kafka import KafkaBroker, KafkaConfig
+from pso_deploy.paths import contract_dir, default_run_dir
+from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
+from pso_deploy.receiver import WebhookReceiver
+from pso_deploy.synthetic import synthetic_report
+
+
+def example_reports() -> list[dict[str, Any]]:
+    """The contract's example reports (none if the contract folder is not beside the checkout)."""
+    return [json.loads(p.read_text()) for p in sorted((contract_dir() / "examples").glob("*.json"))]
+
+
+def run(
+    count: Annotated[int, typer.Option(min=0, max=100_000, help="Generated reports to send.")] = 300,
+    rate: Annotated[float, typer.Option(min=1, max=2000, help="Reports per second.")] = 50,
+    kafka_port: Annotated[int, typer.Option(help="Kafka port of the local broker.")] = 9092,
+    store_port: Annotated[int, typer.Option(help="Port of the local FerretDB.")] = 27017,
+    intake_port: Annotated[int, typer.Option(help="Port of the intake API.")] = 8080,
+    keep_running: Annotated[bool, typer.Option(help="Keep the pipeline up until Ctrl-C.")] = True,
+) -> None:
+    """Bring up the whole pipeline locally and stream reports through it."""
+    run_dir = default_run_dir()
+    kafka = KafkaBroker(KafkaConfig(workdir=run_dir / "kafka", port=kafka_port, controller_port=kafka_port + 1))
+    store = FerretDBServer(FerretDBConfig(workdir=run_dir / "ferretdb", port=store_port))
+    started_infra = [s for s in (kafka, store) if not s.is_running()]
+    receiver = WebhookReceiver().start()
+    config = PipelineConfig(
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        store_uri=store.uri,
+        intake_port=intake_port,
+        webhook_url=receiver.url,
+        workdir=run_dir / "pipeline",
+    )
+    pipeline = PipelineProcesses(config)
+    try:
+        for service in started_infra:
+            typer.echo(f"starting {type(service).__name__} (the first start fetches and builds it)...")
+            service.start()
+        typer.echo(f"Kafka {kafka.bootstrap_servers}, FerretDB {store.uri}; starting the four services...")
+        pipeline.start_all()
+        typer.echo(f"intake ready at {config.intake_url}; logs in {config.workdir / 'logs'}")
+        _stream(config, store.uri, receiver, count, rate)
+        if keep_running:
+            typer.echo("pipeline running: POST reports to /v1/events; Ctrl-C stops everything")
+            _follow_alerts(receiver, pipeline, len(receiver.received))
+    except KeyboardInterrupt:
+        typer.echo("\nstopping...")
+    finally:
+        pipeline.stop_all()
+        receiver.stop()
+        for service in started_infra:
+            service.stop()
+        typer.echo("stopped")
+
+
+def _stream(config: PipelineConfig, store_uri: str, receiver: WebhookReceiver, count: int, rate: float) -> None:
+    reports = example_reports() + [synthetic_report(i, seed=int(time.time()), severe_every=10) for i in range(count)]
+    accepted: list[str] = []
+    shown = 0
+    with httpx.Client(base_url=config.intake_url, timeout=10) as client:
+        start = time.monotonic()
+        for i, report in enumerate(reports):
+            time.sleep(max(0.0, start + i / rate - time.monotonic()))
+            response = client.post("/v1/events", json=report)
+            if response.status_code == 202:  # noqa: PLR2004
+                accepted.append(response.json()["event_id"])
+            else:
+                typer.echo(f"report {i}: HTTP {response.status_code} {response.json().get('title')}")
+            shown = _print_new_alerts(receiver, shown)
+    typer.echo(f"submitted {len(reports)}, accepted {len(accepted)}; waiting for them to be stored...")
+    _wait_stored(store_uri, config.store_database, accepted, receiver, shown)
+
+
+def _wait_stored(store_uri: str, database: str, event_ids: list[str], receiver: WebhookReceiver, shown: int) -> None:
+    client: MongoClient[dict[str, Any]]
+    with MongoClient(store_uri, serverSelectionTimeoutMS=5000) as client:
+        events = client[database]["events"]
+        deadline = time.monotonic() + 120
+        stored = 0
+        while time.monotonic() < deadline:
+            stored = events.count_documents({"_id": {"$in": event_ids}})
+            shown = _print_new_alerts(receiver, shown)
+            if stored == len(event_ids):
+                break
+            time.sleep(0.5)
+    typer.echo(f"stored {stored}/{len(event_ids)} events; {len(receiver.received)} alerts delivered to the webhook")
+
+
+def _follow_alerts(receiver: WebhookReceiver, pipeline: PipelineProcesses, shown: int) -> None:
+    while True:
+        pipeline.raise_if_exited()
+        receiver.wait_for(shown + 1, timeout=1.0)
+        shown = _print_new_alerts(receiver, shown)
+
+
+def _print_new_alerts(receiver: WebhookReceiver, shown: int) -> int:
+    for alert in receiver.received[shown:]:
+        summary = alert["summary"][:90]
+        typer.echo(
+            f"ALERT {', '.join(alert['reasons'])} | {alert['primary_category']} | {alert['care_setting']} "
+            f"{alert.get('state') or ''} | {alert['org_pseudonym']} | {summary}"
+        )
+    return len(receiver.received)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)

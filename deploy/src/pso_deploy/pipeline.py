@@ -1,0 +1,151 @@
+"""Run the four services as local processes: for ``pso run``, the end-to-end tests and benchmarks.
+
+The processes are children of the caller (not detached like the infrastructure), so they end with
+it: ``stop()`` asks each to stop with SIGTERM and kills what does not stop in time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from pso_deploy.process import wait_until
+from pso_shared.errors import InfrastructureError
+
+STAGES = ("deidentify", "classify", "notify")
+
+
+@dataclass(kw_only=True, frozen=True)
+class PipelineConfig:
+    """Where the services find the infrastructure, and where they keep logs and state."""
+
+    kafka_bootstrap_servers: str
+    store_uri: str
+    store_database: str = "pso"
+    topic_prefix: str = ""
+    intake_port: int = 8080
+    webhook_url: str | None = None
+    workdir: Path
+    environment: str = "local"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def environment_of(self, service: str) -> dict[str, str]:
+        """The ``PSO_<SERVICE>_*`` variables of one service."""
+        prefix = f"PSO_{service.upper()}_"
+        values = {
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            "KAFKA_TOPIC_PREFIX": self.topic_prefix,
+            "ENVIRONMENT": self.environment,
+        }
+        if service == "intake":
+            values["PORT"] = str(self.intake_port)
+        else:
+            values["DATA_DIR"] = str(self.workdir / "faust")
+        if service == "notify":
+            values |= {
+                "STORE_URI": self.store_uri,
+                "STORE_DATABASE": self.store_database,
+            }
+            if self.webhook_url:
+                values["WEBHOOK_URL"] = self.webhook_url
+        return {prefix + k: v for k, v in values.items()} | self.extra_env
+
+    @property
+    def intake_url(self) -> str:
+        return f"http://127.0.0.1:{self.intake_port}"
+
+
+def _pso_command() -> str:
+    """The ``pso`` script of the environment this code runs in."""
+    candidate = Path(sys.executable).parent / "pso"
+    if not candidate.exists():
+        msg = f"the pso command is not installed next to {sys.executable}; run the README's set-up"
+        raise InfrastructureError(msg)
+    return str(candidate)
+
+
+class PipelineProcesses:
+    """The intake API and the three stream workers, each a child process with its own log."""
+
+    def __init__(self, config: PipelineConfig) -> None:
+        self.config = config
+        self._processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: dict[str, IO[bytes]] = {}
+
+    def log_file(self, service: str) -> Path:
+        return self.config.workdir / "logs" / f"{service}.log"
+
+    def start(self, service: str) -> None:
+        """Start one service (``intake`` or a stage) unless it is already running."""
+        running = self._processes.get(service)
+        if running is not None and running.poll() is None:
+            return
+        argv = [_pso_command(), service, "serve" if service == "intake" else "worker"]
+        self.log_file(service).parent.mkdir(parents=True, exist_ok=True)
+        log = self._logs.get(service) or self.log_file(service).open("ab")
+        self._logs[service] = log
+        env = os.environ | self.config.environment_of(service)
+        self._processes[service] = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=self.config.workdir,
+        )
+
+    def start_all(self, *, timeout: float = 60.0) -> None:
+        """Start every service and wait until intake reports Kafka reachable."""
+        self.config.workdir.mkdir(parents=True, exist_ok=True)
+        for service in ("intake", *STAGES):
+            self.start(service)
+        wait_until(
+            self.intake_ready,
+            timeout=timeout,
+            on_timeout_message="intake did not become ready",
+            log_files=[self.log_file("intake")],
+        )
+
+    def intake_ready(self) -> bool:
+        self.raise_if_exited()
+        try:
+            url = f"{self.config.intake_url}/readyz"  # always http on loopback
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                return bool(response.status == 200)  # noqa: PLR2004
+        except OSError:
+            return False
+
+    def raise_if_exited(self) -> None:
+        """Fail fast, with the log's tail, when a service has died."""
+        for service, process in self._processes.items():
+            if process.poll() is not None:
+                wait_until(
+                    lambda: False,
+                    timeout=0,
+                    on_timeout_message=f"{service} exited with status {process.returncode}",
+                    log_files=[self.log_file(service)],
+                )
+
+    def stop(self, service: str, *, hard: bool = False, timeout: float = 20.0) -> None:
+        process = self._processes.pop(service, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+
+    def stop_all(self) -> None:
+        for service in list(self._processes):
+            self.stop(service)
+        for log in self._logs.values():
+            log.close()
+        self._logs.clear()
