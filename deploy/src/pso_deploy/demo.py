@@ -90,8 +90,8 @@ def _stream(config: PipelineConfig, store_uri: str, receiver: WebhookReceiver, c
 
 
 def _wait_stored(store_uri: str, database: str, event_ids: list[str], receiver: WebhookReceiver, shown: int) -> None:
-    client: MongoClient[dict[str, Any]]
-    with MongoClient(store_uri, serverSelectionTimeoutMS=5000) as client:
+    client: MongoClient[dict[str, Any]] = MongoClient(store_uri, serverSelectionTimeoutMS=5000)
+    with client:
         events = client[database]["events"]
         deadline = time.monotonic() + 120
         stored = 0

@@ -50,7 +50,7 @@ def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str
             yield None
 
     @app.on_before_shutdown.connect
-    async def _stop_worker(_: Any, *args: Any, signal: Any, **kwargs: Any) -> None:  # noqa: ARG001
+    async def _stop_worker(_: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:  # noqa: ARG001
         await worker.stop()
 
     return app
