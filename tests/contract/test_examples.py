@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
-from pso_shared.report import EventReport
 
+from pso_shared.report import EventReport
 from tests.factories import example_reports
 
 pytestmark = pytest.mark.timeout(30)

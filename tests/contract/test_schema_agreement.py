@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
-from pso_shared.report import EventReport
 
+from pso_shared.report import EventReport
 from tests.factories import report
 
 pytestmark = pytest.mark.timeout(30)

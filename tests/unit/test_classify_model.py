@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+
 from pso_classify.model import MODEL_VERSION, ClassifierInput, classify
 from pso_shared.report import EventReport
 from pso_shared.types import Category, HarmDegree, NccMerpCategory, ReportType, SreCode
-
 from tests.factories import example_reports
 
 pytestmark = pytest.mark.timeout(30)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from pso_shared.cli import build_cli
 from typer.testing import CliRunner
 
+from pso_shared.cli import build_cli
 from tests.factories import example_reports, leaked
 
 pytestmark = pytest.mark.timeout(60)
@@ -30,7 +30,8 @@ def test_scrub_writes_one_line_per_input_line_in_order() -> None:
     stdin, reports = lines_with_one_bad()
     out = run("deidentify", "scrub", stdin=stdin)
     assert len(out) == len(reports) + 1
-    assert out[1]["line"] == 2 and "error" in out[1]
+    assert out[1]["line"] == 2
+    assert "error" in out[1]
     scrubbed = [o for o in out if "error" not in o]
     for source, record in zip(reports, scrubbed, strict=True):
         assert leaked(source, [record]) == []

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+
 from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.transform import age_label, deidentify_event, deidentify_record, zip3
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport
 from pso_shared.types import utc_now
-
 from tests.factories import example_reports, leaked, report
 
 pytestmark = pytest.mark.timeout(30)
@@ -67,12 +67,19 @@ def test_pseudonyms_are_stable_and_keyed() -> None:
     other_key = deidentify_record(parsed, policy=SAFE_HARBOR, key=b"another key")
     assert first.org_pseudonym == again.org_pseudonym
     assert first.org_pseudonym != other_key.org_pseudonym
-    assert first.report.patient is not None and other_key.report.patient is not None
+    assert first.report.patient is not None
+    assert other_key.report.patient is not None
     assert first.report.patient.pseudonym != other_key.report.patient.pseudonym
 
 
 def test_event_keeps_identity_and_policy_version() -> None:
-    raw = RawEvent(event_id="e1", correlation_id="c1", revision=2, received_at=utc_now(), report=report())
+    raw = RawEvent(
+        event_id="e1",
+        correlation_id="c1",
+        revision=2,
+        received_at=utc_now(),
+        report=EventReport.model_validate(report()),
+    )
     event = deidentify_event(raw, policy=SAFE_HARBOR, key=KEY)
     assert (event.event_id, event.correlation_id, event.revision) == ("e1", "c1", 2)
     assert event.policy_version == SAFE_HARBOR.version

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from pso_notify.rules import immediate_alert
 from pso_shared.messages.classified import Classification, ClassifiedEvent, SreAssessment
 from pso_shared.messages.deidentified import DeidentifiedReport
@@ -55,5 +56,6 @@ def test_any_sre_alerts_whatever_the_harm() -> None:
 
 def test_one_alert_id_per_rule_and_event() -> None:
     first, second = immediate_alert(classified(HarmDegree.DEATH)), immediate_alert(classified(HarmDegree.DEATH))
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first.alert_id == second.alert_id == "immediate:e1"

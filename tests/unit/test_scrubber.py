@@ -7,6 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from pso_deidentify.scrubber import KnownIdentifiers, scrub_narrative
 
 pytestmark = pytest.mark.timeout(60)

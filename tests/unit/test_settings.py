@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+
 from pso_deidentify.settings import DeidentifySettings
 from pso_intake.settings import IntakeSettings
 from pso_shared.settings import DEVELOPMENT_SECRET

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from pso_shared.errors import BrokerUnavailableError, InvalidMessageError, StoreUnavailableError
 from pso_shared.messages.raw import RawEvent
 from pso_shared.stage import Disposition, backoff_s, disposition_of, reason_of
