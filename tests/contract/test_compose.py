@@ -8,6 +8,7 @@ the container starts. These checks catch both before an image is built.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,7 +43,8 @@ ALL_SERVICES = [*INFRASTRUCTURE_IMAGES, *PIPELINE]
 # Settings every pipeline service must be given, by field name.
 REQUIRED_SETTINGS = {"kafka_bootstrap_servers": "kafka:9092", "environment": "production"}
 SECRET_NAME_MARKERS = ("KEY", "SECRET", "PASSWORD")
-INTERPOLATION = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-?+][^}]*)?\}")
+INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<operator>:?[-?+])(?P<word>[^}]*))?\}")
+REQUIRED_VARIABLE_PLACEHOLDER = "set-by-the-operator"
 URI_USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/:@]+:(?P<password>[^@]*)@")
 PSO_EXECUTABLE = "/app/.venv/bin/pso"
 INTERPOLATED = "*"  # what an interpolation is masked to before a URI's password is inspected
@@ -80,11 +82,25 @@ def settings_env_names(settings: type[BaseSettings]) -> set[str]:
     return {env_key(settings, env_prefix(settings) + field) for field in settings.model_fields}
 
 
+def is_read_by(settings: type[BaseSettings], variable: str) -> bool:
+    """Whether ``variable`` carries the service's prefix, so that its settings read it."""
+    return env_key(settings, variable).startswith(env_key(settings, env_prefix(settings)))
+
+
 def variables_for(settings: type[BaseSettings], environment: Environment) -> Environment:
-    """The variables that carry the service's prefix, that is the ones its settings read."""
-    prefix = env_key(settings, env_prefix(settings))
-    keyed = {env_key(settings, name): value for name, value in environment.items()}
-    return {name: value for name, value in keyed.items() if name.startswith(prefix)}
+    return {env_key(settings, name): value for name, value in environment.items() if is_read_by(settings, name)}
+
+
+def expand_as_compose(value: str) -> str:
+    """``value`` as compose expands it when only the variables it requires (``${NAME:?...}``) are set."""
+
+    def expand(match: re.Match[str]) -> str:
+        operator = match["operator"] or ""
+        if operator.endswith("?"):
+            return REQUIRED_VARIABLE_PLACEHOLDER
+        return match["word"] if operator.endswith("-") else ""
+
+    return INTERPOLATION.sub(expand, value)
 
 
 def is_interpolation(value: str | None) -> bool:
@@ -98,11 +114,12 @@ def has_literal_password(value: str | None) -> bool:
     return userinfo is not None and userinfo["password"] != INTERPOLATED
 
 
-def waits_for_healthy(service: Service) -> bool:
+def healthy_dependencies(service: Service) -> list[str]:
+    """The services this one waits for until their healthcheck passes (the list form waits for none)."""
     depends_on = service.get("depends_on") or {}
-    return isinstance(depends_on, dict) and any(
-        (condition or {}).get("condition") == "service_healthy" for condition in depends_on.values()
-    )
+    if not isinstance(depends_on, dict):
+        return []
+    return [name for name, how in depends_on.items() if (how or {}).get("condition") == "service_healthy"]
 
 
 def dockerfile_of(service: Service) -> Path:
@@ -138,14 +155,15 @@ def test_pipeline_service_builds_from_an_existing_dockerfile(services: dict[str,
 @pytest.mark.parametrize("name", PIPELINE)
 def test_pipeline_service_is_health_gated(services: dict[str, Service], name: str) -> None:
     service = services[name]
-    assert "healthcheck" in service or waits_for_healthy(service)
+    assert "healthcheck" in service or healthy_dependencies(service)
 
 
 @pytest.mark.parametrize("name", ALL_SERVICES)
 def test_healthy_dependencies_have_a_healthcheck(services: dict[str, Service], name: str) -> None:
-    depends_on = services[name].get("depends_on") or {}
-    waited_for = [dep for dep, cond in dict(depends_on).items() if (cond or {}).get("condition") == "service_healthy"]
-    assert all("healthcheck" in services[dep] for dep in waited_for)
+    unchecked = [
+        dependency for dependency in healthy_dependencies(services[name]) if "healthcheck" not in services[dependency]
+    ]
+    assert not unchecked, f"{name} waits for the health of services that have no healthcheck: {unchecked}"
 
 
 @pytest.mark.parametrize("name", PIPELINE)
@@ -163,6 +181,20 @@ def test_pipeline_service_gets_required_settings(
     settings = SETTINGS[name]
     environment = variables_for(settings, environment_of(services[name]))
     assert environment.get(env_key(settings, env_prefix(settings) + field)) == expected
+
+
+@pytest.mark.parametrize("name", PIPELINE)
+def test_settings_accept_the_compose_environment(
+    services: dict[str, Service], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the container gets must validate, including the refusal of development secrets."""
+    settings = SETTINGS[name]
+    for variable in [variable for variable in os.environ if is_read_by(settings, variable)]:
+        monkeypatch.delenv(variable)
+    for variable, value in environment_of(services[name]).items():
+        if value is not None:  # a variable without a value is passed through, here: left unset
+            monkeypatch.setenv(variable, expand_as_compose(value))
+    settings()
 
 
 @pytest.mark.parametrize("name", ALL_SERVICES)

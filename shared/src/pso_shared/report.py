@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from pso_shared.types import (
@@ -55,6 +64,12 @@ class ContractModel(BaseModel):
                 msg = "null_not_allowed"
                 raise PydanticCustomError(msg, "may be omitted but not null: {fields}", {"fields": ", ".join(nulls)})
         return data
+
+    @model_serializer(mode="wrap")
+    def _omit_nulls(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Absent stays absent: a dumped report is valid under the schema, which has no nulls."""
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
 
 
 class Provider(ContractModel):

@@ -23,7 +23,7 @@ DEVELOPMENT_SECRET = "local-development-only-change-me"  # noqa: S105 - refused 
 class BaseServiceSettings(BaseSettings):
     """Fields every service has: where it runs and how it logs."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, env_ignore_empty=True)
 
     environment: Environment = "local"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -154,10 +154,7 @@ class StageWorker:
                     dead_letter_reason = reason_of(exc)
                     continue
                 attempt += 1
-                logger.warning(
-                    "retrying message",
-                    extra={"stage": self.stage, "error": type(exc).__name__, "attempt": attempt},
-                )
+                logger.warning("%s: retrying a message after %s (attempt %d)", self.stage, type(exc).__name__, attempt)
                 await asyncio.sleep(backoff_s(attempt, self._settings.retry_backoff_max_s))
             else:
                 return
@@ -169,4 +166,4 @@ class StageWorker:
             ("pso-dlq-source", f"{origin.topic}/{origin.partition}/{origin.offset}".encode()),
         ]
         await self.publisher(self._dead_letter_topic, key=key or b"", value=value, headers=headers)
-        logger.warning("dead-lettered message", extra={"stage": self.stage, "reason": reason})
+        logger.warning("%s: dead-lettered %s: %s", self.stage, origin, reason)

@@ -8,4 +8,4 @@ from pso_shared.settings import StreamSettings
 
 
 class ClassifySettings(StreamSettings):
-    model_config = SettingsConfigDict(env_prefix="PSO_CLASSIFY_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="PSO_CLASSIFY_")

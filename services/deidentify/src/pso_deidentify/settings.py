@@ -9,7 +9,7 @@ from pso_shared.settings import DEVELOPMENT_SECRET, StreamSettings
 
 
 class DeidentifySettings(StreamSettings):
-    model_config = SettingsConfigDict(env_prefix="PSO_DEIDENTIFY_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="PSO_DEIDENTIFY_")
 
     pseudonym_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     """HMAC key for organisation and patient pseudonyms. Held by the PSO only."""

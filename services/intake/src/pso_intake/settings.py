@@ -11,7 +11,7 @@ MIB = 1024 * 1024
 
 
 class IntakeSettings(KafkaSettings):
-    model_config = SettingsConfigDict(env_prefix="PSO_INTAKE_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="PSO_INTAKE_")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)

@@ -9,7 +9,7 @@ from pso_shared.settings import StoreSettings, StreamSettings
 
 
 class NotifySettings(StreamSettings, StoreSettings):
-    model_config = SettingsConfigDict(env_prefix="PSO_NOTIFY_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="PSO_NOTIFY_")
 
     webhook_url: AnyHttpUrl | None = None
     """Where immediate alerts are POSTed. Subscriptions replace this in a later issue."""

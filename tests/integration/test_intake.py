@@ -1,0 +1,167 @@
+"""Intake on the real broker: 202 only after Kafka acknowledged; 4xx problems; 503 while Kafka is down."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pso_deploy.kafka import KafkaBroker, KafkaConfig
+from pso_deploy.paths import free_port
+from pso_intake.app import create_app
+from pso_intake.settings import IntakeSettings
+from pso_shared.kafka import ensure_topics
+from pso_shared.messages.raw import RawEvent
+from pso_shared.topics import Topic
+
+from tests.factories import example_reports, report
+from tests.kafka_support import read_records
+
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(120)]
+
+
+def settings_for(bootstrap: str, prefix: str) -> IntakeSettings:
+    return IntakeSettings(
+        kafka_bootstrap_servers=bootstrap, kafka_topic_prefix=prefix, produce_timeout_s=3, environment="test"
+    )
+
+
+async def client_for(settings: IntakeSettings) -> AsyncIterator[httpx.AsyncClient]:
+    await ensure_topics(settings, settings.topics.all_names())
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            yield client
+
+
+@pytest.fixture
+async def intake(kafka: KafkaBroker, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+    async for client in client_for(settings_for(kafka.bootstrap_servers, topic_prefix)):
+        yield client
+
+
+async def test_accepted_reports_are_on_the_raw_topic(
+    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str
+) -> None:
+    sent = list(example_reports().values())
+    ids = []
+    for body in sent:
+        response = await intake.post("/v1/events", json=body)
+        assert response.status_code == 202, response.text
+        ids.append(response.json()["event_id"])
+    records = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=len(sent), timeout=20)
+    events = {r.key.decode(): RawEvent.model_validate_json(r.value) for r in records}
+    assert set(events) == set(ids)
+    for event_id, body in zip(ids, sent, strict=True):
+        assert events[event_id].report.model_dump(mode="json", exclude_none=True) == json.loads(json.dumps(body))
+
+
+BAD_REPORTS: list[tuple[str, Any, str]] = [
+    ("wrong type", report(report_id=42), "report_id"),
+    ("unknown field", report(colour="red"), "colour"),
+    ("unknown nested field", report(patient={"name": "A", "shoe_size": 9}), "patient.shoe_size"),
+    ("missing required", {k: v for k, v in report().items() if k != "narrative"}, "narrative"),
+    ("missing nested required", report(provider={"org_id": "x"}), "provider.care_setting"),
+    ("bad enum", report(report_type="accident"), "report_type"),
+    ("bad pattern", report(provider={"org_id": "x", "care_setting": "ems", "npi": "12"}), "provider.npi"),
+    ("naive timestamp", report(occurred_at="2026-11-20T03:40:00"), "occurred_at"),
+    ("duplicate categories", report(categories=["fall", "fall"]), "categories"),
+    ("out of range", report(patient={"age_years": 200}), "patient.age_years"),
+    ("list item", report(staff_involved=[{"npi": "x"}]), "staff_involved[0].npi"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "field"), BAD_REPORTS, ids=[c for c, _, _ in BAD_REPORTS])
+async def test_invalid_reports_get_422_with_field_and_reason(
+    intake: httpx.AsyncClient, case: str, body: Any, field: str
+) -> None:
+    response = await intake.post("/v1/events", json=body)
+    assert response.status_code == 422, case
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 422
+    assert field in [e["field"] for e in problem["errors"]]
+    assert all(e["reason"] for e in problem["errors"])
+    assert "Harold" not in response.text  # the submitted values are never echoed
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b"[]", b'"a string"', b"\xff\xfe"])
+async def test_malformed_json_gets_422(intake: httpx.AsyncClient, raw: bytes) -> None:
+    response = await intake.post("/v1/events", content=raw, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"]
+
+
+async def test_oversized_body_gets_413_declared_or_streamed(intake: httpx.AsyncClient) -> None:
+    big = json.dumps(report(narrative="x" * (1024 * 1024))).encode()
+    declared = await intake.post("/v1/events", content=big, headers={"content-type": "application/json"})
+    assert declared.status_code == 413
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(big), 65536):
+            yield big[start : start + 65536]
+
+    streamed = await intake.post("/v1/events", content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+    assert streamed.json()["title"] == "Request body too large"
+
+
+async def test_wrong_media_type_gets_415(intake: httpx.AsyncClient) -> None:
+    response = await intake.post("/v1/events", content=json.dumps(report()), headers={"content-type": "text/plain"})
+    assert response.status_code == 415
+
+
+async def test_health_and_readiness(intake: httpx.AsyncClient) -> None:
+    assert (await intake.get("/healthz")).status_code == 200
+    assert (await intake.get("/readyz")).json() == {"status": "ready"}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+async def test_503_while_the_broker_is_down_and_202_after(tmp_path: Path, topic_prefix: str) -> None:
+    broker = KafkaBroker(
+        KafkaConfig(workdir=tmp_path / "kafka", port=free_port(), controller_port=free_port(), heap_mb=256)
+    )
+    broker.start()
+    try:
+        async for intake in client_for(settings_for(broker.bootstrap_servers, topic_prefix)):
+            accepted = [await _accepted(intake, "before")]
+            broker.stop()
+            down = await intake.post("/v1/events", json=report(report_id="while-down"))
+            assert down.status_code == 503
+            assert int(down.headers["retry-after"]) > 0
+            assert down.headers["content-type"] == "application/problem+json"
+            assert (await intake.get("/readyz")).status_code == 503
+            broker.start()
+            accepted.append(await _accepted_within(intake, "after", timeout=60))
+            records = await read_records(broker.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=2, timeout=30)
+            on_topic = {r.key.decode() for r in records}
+            assert set(accepted) <= on_topic  # every 202 is durable in Kafka
+    finally:
+        broker.stop()
+
+
+async def _accepted(intake: httpx.AsyncClient, report_id: str) -> str:
+    response = await intake.post("/v1/events", json=report(report_id=report_id))
+    assert response.status_code == 202, response.text
+    event_id: str = response.json()["event_id"]
+    return event_id
+
+
+async def _accepted_within(intake: httpx.AsyncClient, report_id: str, timeout: float) -> str:
+    """Retry as a client would on 503 (and only 503) until the broker is back."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = await intake.post("/v1/events", json=report(report_id=report_id))
+        if response.status_code == 202:
+            event_id: str = response.json()["event_id"]
+            return event_id
+        assert response.status_code == 503, response.text
+        assert time.monotonic() < deadline, "intake did not accept again after the broker came back"
+        await asyncio.sleep(float(response.headers["retry-after"]) / 5)

@@ -1,0 +1,188 @@
+"""Each stream stage as a real process on the real broker (and store, for notify).
+
+Poison messages go to the stage's dead-letter topic with a reason, and the stage keeps flowing.
+Replaying the classified topic from the start leaves the store and the alerts unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pso_deidentify.policy import SAFE_HARBOR
+from pso_deidentify.transform import deidentify_event
+from pso_deploy.ferretdb import FerretDBServer
+from pso_deploy.kafka import KafkaBroker
+from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
+from pso_deploy.receiver import WebhookReceiver
+from pso_classify.handler import classify_event
+from pso_shared.messages.classified import ClassifiedEvent
+from pso_shared.messages.deidentified import DeidentifiedEvent
+from pso_shared.messages.raw import RawEvent
+from pso_shared.report import EventReport
+from pso_shared.settings import DEVELOPMENT_SECRET
+from pso_shared.topics import Topic
+from pymongo import AsyncMongoClient
+
+from tests.factories import example_reports, leaked, with_harm
+from tests.kafka_support import create_topics, produce, read_records, wait_for_group
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(180)]
+
+POISON = [b"\x00\xff not json at all", b'{"event_id": "p1", "correlation_id": "c", "unexpected": true}']
+
+
+def raw_event(source: dict[str, Any], event_id: str) -> RawEvent:
+    from pso_shared.types import utc_now
+
+    return RawEvent(
+        event_id=event_id, correlation_id=event_id, received_at=utc_now(), report=EventReport.model_validate(source)
+    )
+
+
+def deidentified(source: dict[str, Any], event_id: str) -> DeidentifiedEvent:
+    return deidentify_event(raw_event(source, event_id), policy=SAFE_HARBOR, key=DEVELOPMENT_SECRET.encode())
+
+
+@pytest.fixture
+def pipeline(
+    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, tmp_path: Path
+) -> Iterator[PipelineProcesses]:
+    processes = PipelineProcesses(
+        PipelineConfig(
+            kafka_bootstrap_servers=kafka.bootstrap_servers,
+            store_uri=ferretdb.uri,
+            store_database=database,
+            topic_prefix=topic_prefix,
+            workdir=tmp_path,
+            environment="test",
+        )
+    )
+    yield processes
+    processes.stop_all()
+
+
+def dlq_reasons(records: list[Any]) -> list[str]:
+    return [dict(r.headers)["pso-dlq-reason"].decode() for r in records]
+
+
+async def test_deidentify_stage_with_poison_messages(
+    pipeline: PipelineProcesses, kafka: KafkaBroker, topic_prefix: str
+) -> None:
+    examples = list(example_reports().values())
+    first, second = raw_event(examples[0], "ev-1"), raw_event(examples[1], "ev-2")
+    topic = f"{topic_prefix}{Topic.RAW}"
+    pipeline.start("deidentify")
+    await produce(
+        kafka.bootstrap_servers, topic, [first.model_dump_json().encode(), *POISON, second.model_dump_json().encode()]
+    )
+
+    out = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED}", count=2, timeout=90)
+    events = [DeidentifiedEvent.model_validate_json(r.value) for r in out]
+    assert [e.event_id for e in events] == ["ev-1", "ev-2"]
+    for event, source in zip(events, examples, strict=False):
+        assert leaked(source, [event.model_dump(mode="json")]) == []
+
+    dead = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW.dead_letter}", count=2, timeout=30)
+    assert [r.value for r in dead] == POISON
+    reasons = dlq_reasons(dead)
+    assert "JSON" in reasons[0]
+    assert "RawEvent invalid" in reasons[1]
+    assert "received_at" in reasons[1]
+    assert all(dict(r.headers)["pso-dlq-stage"] == b"deidentify" for r in dead)
+    pipeline.raise_if_exited()
+
+
+async def test_classify_stage(pipeline: PipelineProcesses, kafka: KafkaBroker, topic_prefix: str) -> None:
+    examples = list(example_reports().values())
+    events = [deidentified(source, f"ev-{i}") for i, source in enumerate(examples)]
+    pipeline.start("classify")
+    await produce(
+        kafka.bootstrap_servers,
+        f"{topic_prefix}{Topic.DEIDENTIFIED}",
+        [POISON[0], *(e.model_dump_json().encode() for e in events)],
+    )
+
+    out = await read_records(
+        kafka.bootstrap_servers, f"{topic_prefix}{Topic.CLASSIFIED}", count=len(events), timeout=90
+    )
+    classified = {c.event_id: c for c in (ClassifiedEvent.model_validate_json(r.value) for r in out)}
+    assert classified.keys() == {e.event_id for e in events}
+    for event in events:
+        assert classified[event.event_id] == classify_event(event).model_copy(
+            update={"produced_at": classified[event.event_id].produced_at}
+        )
+    dead = await read_records(
+        kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED.dead_letter}", count=1, timeout=30
+    )
+    assert [r.value for r in dead] == [POISON[0]]
+
+
+async def snapshot(uri: str, database: str) -> dict[str, list[dict[str, Any]]]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
+    try:
+        db = client[database]
+        return {name: await db[name].find().sort("_id").to_list() for name in ("events", "alerts")}
+    finally:
+        await client.close()
+
+
+async def test_notify_stores_alerts_and_replay_changes_nothing(
+    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, tmp_path: Path
+) -> None:
+    base = example_reports()["fall-incident.json"]
+    sources = [
+        with_harm(base, "severe", "r-severe"),
+        with_harm(base, "mild", "r-mild"),
+        with_harm(base, "death", "r-death"),
+    ]
+    events = [classify_event(deidentified(s, f"ev-{i}")) for i, s in enumerate(sources)]
+    topic = f"{topic_prefix}{Topic.CLASSIFIED}"
+    await create_topics(kafka.bootstrap_servers, topic_prefix)
+    await produce(kafka.bootstrap_servers, topic, [e.model_dump_json().encode() for e in events] + [POISON[1]])
+    receiver = WebhookReceiver().start()
+    config = PipelineConfig(
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        store_uri=ferretdb.uri,
+        store_database=database,
+        topic_prefix=topic_prefix,
+        workdir=tmp_path,
+        webhook_url=receiver.url,
+        environment="test",
+    )
+    first = PipelineProcesses(config)
+    try:
+        first.start("notify")
+        assert await wait_for_group(kafka.bootstrap_servers, f"{topic_prefix}pso-notify", topic, timeout=90)
+        assert receiver.wait_for(2, timeout=10)
+        before = await snapshot(ferretdb.uri, database)
+        assert [d["_id"] for d in before["events"]] == ["ev-0", "ev-1", "ev-2"]
+        assert {d["_id"]: d["status"] for d in before["alerts"]} == {
+            "immediate:ev-0": "delivered",
+            "immediate:ev-2": "delivered",
+        }
+        first.stop_all()
+
+        replay = PipelineProcesses(
+            config.__class__(**{**config.__dict__, "extra_env": {"PSO_NOTIFY_CONSUMER_GROUP": f"{topic_prefix}replay"}})
+        )
+        replay.start("notify")
+        try:
+            assert await wait_for_group(kafka.bootstrap_servers, f"{topic_prefix}replay", topic, timeout=90)
+        finally:
+            replay.stop_all()
+        assert await snapshot(ferretdb.uri, database) == before
+        assert sorted(receiver.webhook_ids) == ["immediate:ev-0", "immediate:ev-2"]
+        alerts = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.ALERTS}", count=3, timeout=5)
+        assert len(alerts) == 2
+        dead = await read_records(
+            kafka.bootstrap_servers, f"{topic_prefix}{Topic.CLASSIFIED.dead_letter}", count=2, timeout=5
+        )
+        assert len(dead) == 2  # the poison message, once by each consumer group
+    finally:
+        first.stop_all()
+        receiver.stop()
+        await asyncio.sleep(0)
