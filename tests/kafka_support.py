@@ -9,6 +9,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
+
 from pso_shared.kafka import ensure_topics
 from pso_shared.settings import KafkaSettings
 
@@ -29,14 +30,14 @@ async def produce(bootstrap: str, topic: str, values: list[bytes], *, key: bytes
         await producer.stop()
 
 
-async def read_records(bootstrap: str, topic: str, *, count: int, timeout: float) -> list[Any]:
-    """Read ``topic`` from the beginning until ``count`` records arrived or ``timeout`` passed."""
+async def read_records(bootstrap: str, topic: str, *, count: int, within_s: float) -> list[Any]:
+    """Read ``topic`` from the beginning until ``count`` records arrived or ``within_s`` passed."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, group_id=None
     )
     await consumer.start()
     records: list[Any] = []
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within_s
     try:
         while len(records) < count and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
@@ -67,8 +68,8 @@ async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:
         await admin.close()
 
 
-async def wait_for_group(bootstrap: str, group: str, topic: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
+async def wait_for_group(bootstrap: str, group: str, topic: str, within_s: float) -> bool:
+    deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         if await group_caught_up(bootstrap, group, topic):
             return True

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
 from pso_deploy.paths import free_port
 from pso_intake.app import create_app
@@ -18,7 +19,6 @@ from pso_intake.settings import IntakeSettings
 from pso_shared.kafka import ensure_topics
 from pso_shared.messages.raw import RawEvent
 from pso_shared.topics import Topic
-
 from tests.factories import example_reports, report
 from tests.kafka_support import read_records
 
@@ -55,7 +55,7 @@ async def test_accepted_reports_are_on_the_raw_topic(
         response = await intake.post("/v1/events", json=body)
         assert response.status_code == 202, response.text
         ids.append(response.json()["event_id"])
-    records = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=len(sent), timeout=20)
+    records = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=len(sent), within_s=20)
     events = {r.key.decode(): RawEvent.model_validate_json(r.value) for r in records}
     assert set(events) == set(ids)
     for event_id, body in zip(ids, sent, strict=True):
@@ -139,8 +139,8 @@ async def test_503_while_the_broker_is_down_and_202_after(tmp_path: Path, topic_
             assert down.headers["content-type"] == "application/problem+json"
             assert (await intake.get("/readyz")).status_code == 503
             broker.start()
-            accepted.append(await _accepted_within(intake, "after", timeout=60))
-            records = await read_records(broker.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=2, timeout=30)
+            accepted.append(await _accepted_within(intake, "after", within_s=60))
+            records = await read_records(broker.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=2, within_s=30)
             on_topic = {r.key.decode() for r in records}
             assert set(accepted) <= on_topic  # every 202 is durable in Kafka
     finally:
@@ -154,9 +154,9 @@ async def _accepted(intake: httpx.AsyncClient, report_id: str) -> str:
     return event_id
 
 
-async def _accepted_within(intake: httpx.AsyncClient, report_id: str, timeout: float) -> str:
+async def _accepted_within(intake: httpx.AsyncClient, report_id: str, within_s: float) -> str:
     """Retry as a client would on 503 (and only 503) until the broker is back."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within_s
     while True:
         response = await intake.post("/v1/events", json=report(report_id=report_id))
         if response.status_code == 202:

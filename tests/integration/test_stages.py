@@ -12,21 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pymongo import AsyncMongoClient
+
+from pso_classify.handler import classify_event
 from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.transform import deidentify_event
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
-from pso_classify.handler import classify_event
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.messages.deidentified import DeidentifiedEvent
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport
 from pso_shared.settings import DEVELOPMENT_SECRET
 from pso_shared.topics import Topic
-from pymongo import AsyncMongoClient
-
 from tests.factories import example_reports, leaked, with_harm
 from tests.kafka_support import create_topics, produce, read_records, wait_for_group
 
@@ -80,13 +80,13 @@ async def test_deidentify_stage_with_poison_messages(
         kafka.bootstrap_servers, topic, [first.model_dump_json().encode(), *POISON, second.model_dump_json().encode()]
     )
 
-    out = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED}", count=2, timeout=90)
+    out = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED}", count=2, within_s=90)
     events = [DeidentifiedEvent.model_validate_json(r.value) for r in out]
     assert [e.event_id for e in events] == ["ev-1", "ev-2"]
     for event, source in zip(events, examples, strict=False):
         assert leaked(source, [event.model_dump(mode="json")]) == []
 
-    dead = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW.dead_letter}", count=2, timeout=30)
+    dead = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW.dead_letter}", count=2, within_s=30)
     assert [r.value for r in dead] == POISON
     reasons = dlq_reasons(dead)
     assert "JSON" in reasons[0]
@@ -107,7 +107,7 @@ async def test_classify_stage(pipeline: PipelineProcesses, kafka: KafkaBroker, t
     )
 
     out = await read_records(
-        kafka.bootstrap_servers, f"{topic_prefix}{Topic.CLASSIFIED}", count=len(events), timeout=90
+        kafka.bootstrap_servers, f"{topic_prefix}{Topic.CLASSIFIED}", count=len(events), within_s=90
     )
     classified = {c.event_id: c for c in (ClassifiedEvent.model_validate_json(r.value) for r in out)}
     assert classified.keys() == {e.event_id for e in events}
@@ -116,7 +116,7 @@ async def test_classify_stage(pipeline: PipelineProcesses, kafka: KafkaBroker, t
             update={"produced_at": classified[event.event_id].produced_at}
         )
     dead = await read_records(
-        kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED.dead_letter}", count=1, timeout=30
+        kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED.dead_letter}", count=1, within_s=30
     )
     assert [r.value for r in dead] == [POISON[0]]
 
@@ -156,7 +156,7 @@ async def test_notify_stores_alerts_and_replay_changes_nothing(
     first = PipelineProcesses(config)
     try:
         first.start("notify")
-        assert await wait_for_group(kafka.bootstrap_servers, f"{topic_prefix}pso-notify", topic, timeout=90)
+        assert await wait_for_group(kafka.bootstrap_servers, f"{topic_prefix}pso-notify", topic, within_s=90)
         assert receiver.wait_for(2, timeout=10)
         before = await snapshot(ferretdb.uri, database)
         assert [d["_id"] for d in before["events"]] == ["ev-0", "ev-1", "ev-2"]
@@ -171,15 +171,15 @@ async def test_notify_stores_alerts_and_replay_changes_nothing(
         )
         replay.start("notify")
         try:
-            assert await wait_for_group(kafka.bootstrap_servers, f"{topic_prefix}replay", topic, timeout=90)
+            assert await wait_for_group(kafka.bootstrap_servers, f"{topic_prefix}replay", topic, within_s=90)
         finally:
             replay.stop_all()
         assert await snapshot(ferretdb.uri, database) == before
         assert sorted(receiver.webhook_ids) == ["immediate:ev-0", "immediate:ev-2"]
-        alerts = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.ALERTS}", count=3, timeout=5)
+        alerts = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.ALERTS}", count=3, within_s=5)
         assert len(alerts) == 2
         dead = await read_records(
-            kafka.bootstrap_servers, f"{topic_prefix}{Topic.CLASSIFIED.dead_letter}", count=2, timeout=5
+            kafka.bootstrap_servers, f"{topic_prefix}{Topic.CLASSIFIED.dead_letter}", count=2, within_s=5
         )
         assert len(dead) == 2  # the poison message, once by each consumer group
     finally:

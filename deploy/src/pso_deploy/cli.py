@@ -34,17 +34,26 @@ class _Service(Protocol):
     def start(self, timeout: float = ...) -> None: ...
     def stop(self, *, hard: bool = False, timeout: float = ...) -> None: ...
     def is_running(self) -> bool: ...
+    def install(self) -> Path: ...
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``up``, ``down`` and ``status`` commands to the ``pso`` command.
+    """Add the ``install``, ``up``, ``down`` and ``status`` commands to the ``pso`` command.
 
     Args:
         app: The top-level ``pso`` application.
     """
+    app.command("install")(install)
     app.command("up")(up)
     app.command("down")(down)
     app.command("status")(status)
+
+
+def install() -> None:
+    """Fetch Kafka's jars and build FerretDB into the cache (first time only); start nothing."""
+    with _infrastructure_errors():
+        for name, service, _ in _services():
+            typer.echo(f"{name}: {service.install()}")
 
 
 def up(

@@ -132,6 +132,10 @@ class PipelineProcesses:
                     log_files=[self.log_file(service)],
                 )
 
+    def pids(self) -> dict[str, int]:
+        """The running services' process ids."""
+        return {name: p.pid for name, p in self._processes.items() if p.poll() is None}
+
     def stop(self, service: str, *, hard: bool = False, timeout: float = 20.0) -> None:
         process = self._processes.pop(service, None)
         if process is None or process.poll() is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,6 +18,8 @@ class WebhookReceiver:
         self.status = status
         self.received: list[dict[str, Any]] = []
         self.webhook_ids: list[str] = []
+        self.arrived_at: list[float] = []
+        """``time.monotonic()`` of each arrival, for latency measurements."""
         self._arrived = threading.Condition()
         self._server = ThreadingHTTPServer((LOCALHOST, 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -41,6 +44,7 @@ class WebhookReceiver:
 
     def _record(self, body: bytes, webhook_id: str) -> None:
         with self._arrived:
+            self.arrived_at.append(time.monotonic())
             self.received.append(json.loads(body))
             self.webhook_ids.append(webhook_id)
             self._arrived.notify_all()

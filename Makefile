@@ -1,0 +1,43 @@
+# The README's commands. Each sets up whatever is missing first (deploy/bootstrap.sh).
+SHELL := /bin/bash
+export PSO_CACHE_DIR ?= $(HOME)/.cache/pso-pipeline
+VENV := .venv/bin
+
+.PHONY: setup run test lint typecheck test-fast test-infra bench up down clean
+
+setup:
+	@./deploy/bootstrap.sh
+
+## Bring up Kafka, FerretDB and the four services; stream reports through; show alerts. Ctrl-C stops.
+run: setup
+	@$(VENV)/pso run
+
+## Everything CI checks: lint, types, the fast tier, then the tiers on the real broker and store.
+test: setup lint typecheck test-fast test-infra
+
+lint:
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+
+typecheck:
+	$(VENV)/mypy shared/src deploy/src services/intake/src services/deidentify/src services/classify/src services/notify/src tests bench
+
+test-fast:
+	$(VENV)/pytest tests/unit tests/contract
+
+test-infra:
+	$(VENV)/pytest tests/integration tests/e2e
+
+bench: setup
+	$(VENV)/python bench/e2e.py --rate 50 --count 1500
+	$(VENV)/python bench/e2e.py --rate 500 --count 5000
+
+up: setup
+	$(VENV)/pso up
+
+down:
+	$(VENV)/pso down
+
+clean:
+	-$(VENV)/pso down
+	rm -rf .run .venv

@@ -1,0 +1,126 @@
+"""End-to-end benchmark: reports at a fixed arrival rate through intake, latency to webhook receipt.
+
+Starts its own Kafka broker, FerretDB and the four services (on free ports, in a temporary
+directory), sends ``--count`` reports at ``--rate`` per second (open loop: the schedule does not wait
+for answers), and measures for every report the time from intake's 202 to the alert arriving at a
+local webhook receiver. Every report has severe harm so every one raises an alert. Prints JSON.
+
+    .venv/bin/python bench/e2e.py --rate 50 --count 1500
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
+from pso_deploy.kafka import KafkaBroker, KafkaConfig
+from pso_deploy.paths import free_port
+from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
+from pso_deploy.receiver import WebhookReceiver
+from pso_deploy.synthetic import synthetic_report
+
+
+async def send_all(url: str, reports: list[dict[str, Any]], rate: float) -> dict[str, float]:
+    """POST every report at its scheduled time; return the accept time of each event id."""
+    accepted: dict[str, float] = {}
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+
+        async def one(report: dict[str, Any], at: float) -> None:
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            response = await client.post("/v1/events", json=report)
+            if response.status_code == 202:
+                accepted[response.json()["event_id"]] = time.monotonic()
+
+        start = time.monotonic() + 0.5
+        await asyncio.gather(*(one(r, start + i / rate) for i, r in enumerate(reports)))
+    return accepted
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="pso-bench-") as tmp:
+        work = Path(tmp)
+        kafka = KafkaBroker(KafkaConfig(workdir=work / "kafka", port=free_port(), controller_port=free_port()))
+        store = FerretDBServer(FerretDBConfig(workdir=work / "ferretdb", port=free_port()))
+        receiver = WebhookReceiver().start()
+        kafka.start()
+        store.start()
+        pipeline = PipelineProcesses(
+            PipelineConfig(
+                kafka_bootstrap_servers=kafka.bootstrap_servers,
+                store_uri=store.uri,
+                intake_port=free_port(),
+                webhook_url=receiver.url,
+                workdir=work / "pipeline",
+                extra_env={f"PSO_{s}_LOG_LEVEL": "WARNING" for s in ("INTAKE", "DEIDENTIFY", "CLASSIFY", "NOTIFY")},
+            )
+        )
+        try:
+            pipeline.start_all()
+            reports = [synthetic_report(i, seed=11, severe_every=1) for i in range(count)]
+            began = time.monotonic()
+            accepted = asyncio.run(send_all(pipeline.config.intake_url, reports, rate))
+            receiver.wait_for(len(accepted), timeout=drain_timeout)
+            memory = {name: rss_mb(pid) for name, pid in pipeline.pids().items()}
+        finally:
+            pipeline.stop_all()
+            receiver.stop()
+            store.stop()
+            kafka.stop()
+    arrivals = dict(zip((a["event_id"] for a in receiver.received), receiver.arrived_at, strict=True))
+    latencies = [(arrivals[e] - t) * 1000 for e, t in accepted.items() if e in arrivals]
+    last = max(arrivals.values(), default=began)
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": f"{platform.node()} {platform.machine()} {len(__import__('os').sched_getaffinity(0))} cores",
+        "target_rate_per_s": rate,
+        "sent": count,
+        "accepted": len(accepted),
+        "alerts_delivered": len(latencies),
+        "throughput_events_per_s": round(len(latencies) / (last - began), 1) if latencies else 0.0,
+        "latency_ms_accept_to_webhook": {
+            "p50": round(percentile(latencies, 50), 1),
+            "p95": round(percentile(latencies, 95), 1),
+            "p99": round(percentile(latencies, 99), 1),
+            "mean": round(statistics.fmean(latencies), 1),
+        }
+        if latencies
+        else None,
+        "rss_mb_at_end": memory,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rate", type=float, default=50.0, help="arrival rate, reports per second")
+    parser.add_argument("--count", type=int, default=1000, help="reports to send")
+    parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds to wait for the last alert")
+    args = parser.parse_args()
+    print(json.dumps(run(args.rate, args.count, args.drain_timeout), indent=2))
+
+
+if __name__ == "__main__":
+    main()
