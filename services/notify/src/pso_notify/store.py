@@ -7,12 +7,11 @@ one), alerts are inserted once by ``alert_id`` and then only move forward in sta
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from pso_shared.messages.alerts import Alert
 from pso_shared.messages.classified import ClassifiedEvent
@@ -33,25 +32,28 @@ class NotifyStore:
         self._alerts = database["alerts"]
 
     async def save_event(self, event: ClassifiedEvent) -> None:
-        """Upsert the event. A redelivered message writes the same document again: no change."""
+        """Upsert the event unless a newer revision is stored. A redelivered message writes the same
+        document again: no change. Filters are on ``_id`` alone, the only filter FerretDB pushes down
+        to SQLite (anything else scans the collection)."""
         document: dict[str, Any] = event.model_dump(mode="json")
         async with store_errors():
-            # A DuplicateKeyError means a newer revision is stored already: this one is stale.
-            with contextlib.suppress(DuplicateKeyError):
-                await self._events.update_one(
-                    {"_id": event.event_id, "revision": {"$lte": event.revision}},
-                    {"$set": document},
-                    upsert=True,
-                )
+            stored = await self._events.find_one({"_id": event.event_id}, {"revision": 1})
+            if stored is not None and int(stored.get("revision", 0)) > event.revision:
+                return
+            await self._events.replace_one({"_id": event.event_id}, document, upsert=True)
 
     async def record_alert(self, alert: Alert) -> AlertRecord:
         """Insert the alert once; return its current state whether it was new or not."""
         document = alert.model_dump(mode="json") | {"status": "pending", "published": False, "attempts": 0}
         async with store_errors():
-            await self._alerts.update_one({"_id": alert.alert_id}, {"$setOnInsert": document}, upsert=True)
-            stored = await self._alerts.find_one({"_id": alert.alert_id})
-        if stored is None:  # pragma: no cover - we just upserted it
-            msg = "alert vanished after upsert"
+            stored = await self._alerts.find_one_and_update(
+                {"_id": alert.alert_id},
+                {"$setOnInsert": document},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        if stored is None:  # pragma: no cover - an upsert returning the new document never gives None
+            msg = "the store returned no document for an upsert"
             raise RuntimeError(msg)
         return AlertRecord(alert_id=alert.alert_id, published=bool(stored["published"]), status=str(stored["status"]))
 
