@@ -62,12 +62,19 @@ def build_handler(settings: NotifySettings, resources: NotifyResources) -> Handl
 async def _raise_alert(
     alert: Alert, store: NotifyStore, webhook: WebhookSender | None, publish: Publisher, topic: str
 ) -> None:
-    """Each step is recorded before the next, so a redelivery resumes instead of repeating."""
+    """Record the alert, publish it, deliver it, then record the outcome.
+
+    A redelivered event finds its alert no longer pending and does nothing. A crash before the
+    outcome is recorded publishes and delivers again: at-least-once, and receivers deduplicate by
+    ``webhook-id`` (the alert id).
+    """
     record = await store.record_alert(alert)
-    if not record.published:
-        await publish(topic, key=alert.event_id.encode(), value=alert.model_dump_json().encode())
-        await store.mark_published(alert.alert_id)
-    if record.status == "pending" and webhook is not None:
-        outcome = await webhook.deliver(alert)
-        status = "delivered" if outcome.delivered else "failed"
-        await store.mark_delivery(alert.alert_id, status=status, attempts=outcome.attempts, reason=outcome.reason)
+    if record.status != "pending":
+        return
+    await publish(topic, key=alert.event_id.encode(), value=alert.model_dump_json().encode())
+    if webhook is None:
+        await store.finish_alert(alert.alert_id, status="published", attempts=0, reason=None)
+        return
+    outcome = await webhook.deliver(alert)
+    status = "delivered" if outcome.delivered else "failed"
+    await store.finish_alert(alert.alert_id, status=status, attempts=outcome.attempts, reason=outcome.reason)

@@ -2,7 +2,7 @@
 
 Every write is idempotent, because messages can be delivered more than once and FerretDB has no
 transactions: events are upserted by ``event_id`` (an older revision never overwrites a newer
-one), alerts are inserted once by ``alert_id`` and then only move forward in status.
+one), alerts are inserted once by ``alert_id`` and then only move from ``pending`` to a final status.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from pso_shared.types import utc_now
 @dataclass(kw_only=True, frozen=True)
 class AlertRecord:
     alert_id: str
-    published: bool
     status: str
+    """``pending`` until published and delivered; then ``delivered``, ``failed`` or ``published``
+    (no webhook configured)."""
 
 
 class NotifyStore:
@@ -44,7 +45,7 @@ class NotifyStore:
 
     async def record_alert(self, alert: Alert) -> AlertRecord:
         """Insert the alert once; return its current state whether it was new or not."""
-        document = alert.model_dump(mode="json") | {"status": "pending", "published": False, "attempts": 0}
+        document = alert.model_dump(mode="json") | {"status": "pending", "attempts": 0}
         async with store_errors():
             stored = await self._alerts.find_one_and_update(
                 {"_id": alert.alert_id},
@@ -55,13 +56,10 @@ class NotifyStore:
         if stored is None:  # pragma: no cover - an upsert returning the new document never gives None
             msg = "the store returned no document for an upsert"
             raise RuntimeError(msg)
-        return AlertRecord(alert_id=alert.alert_id, published=bool(stored["published"]), status=str(stored["status"]))
+        return AlertRecord(alert_id=alert.alert_id, status=str(stored["status"]))
 
-    async def mark_published(self, alert_id: str) -> None:
-        async with store_errors():
-            await self._alerts.update_one({"_id": alert_id}, {"$set": {"published": True}})
-
-    async def mark_delivery(self, alert_id: str, *, status: str, attempts: int, reason: str | None) -> None:
+    async def finish_alert(self, alert_id: str, *, status: str, attempts: int, reason: str | None) -> None:
+        """Record that the alert was published, and how its delivery went."""
         update = {"status": status, "attempts": attempts, "last_reason": reason, "updated_at": utc_now()}
         async with store_errors():
             await self._alerts.update_one({"_id": alert_id}, {"$set": update})
