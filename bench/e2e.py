@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import statistics
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,16 @@ from pso_deploy.receiver import WebhookReceiver
 from pso_deploy.synthetic import synthetic_report
 
 
-async def send_all(url: str, reports: list[dict[str, Any]], rate: float, senders: int = 64) -> dict[str, float]:
+async def send_all(
+    url: str, reports: list[dict[str, Any]], rate: float, senders: int = 64
+) -> tuple[dict[str, float], Counter[str]]:
     """POST every report at its scheduled time from a pool of senders; return each event's accept time.
 
     A fixed pool rather than a task per report: thousands of requests queued on one HTTP client's
     connection pool make the load generator, not the pipeline, the bottleneck.
     """
     accepted: dict[str, float] = {}
+    refused: Counter[str] = Counter()
     schedule = iter(enumerate(reports))
     start = time.monotonic() + 0.5
     limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
@@ -48,13 +53,16 @@ async def send_all(url: str, reports: list[dict[str, Any]], rate: float, senders
                 await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
                 try:
                     response = await client.post("/v1/events", json=report)
-                except httpx.HTTPError:
-                    continue  # counted as not accepted
+                except httpx.HTTPError as exc:
+                    refused[type(exc).__name__] += 1
+                    continue
                 if response.status_code == 202:
                     accepted[response.json()["event_id"]] = time.monotonic()
+                else:
+                    refused[f"HTTP {response.status_code}"] += 1
 
         await asyncio.gather(*(sender() for _ in range(senders)))
-    return accepted
+    return accepted, refused
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -91,7 +99,7 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
             pipeline.start_all()
             reports = [synthetic_report(i, seed=11, severe_every=1) for i in range(count)]
             began = time.monotonic()
-            accepted = asyncio.run(send_all(pipeline.config.intake_url, reports, rate))
+            accepted, refused = asyncio.run(send_all(pipeline.config.intake_url, reports, rate))
             receiver.wait_for(len(accepted), timeout=drain_timeout)
             memory = {name: rss_mb(pid) for name, pid in pipeline.pids().items()}
         finally:
@@ -104,10 +112,12 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
     last = max(arrivals.values(), default=began)
     return {
         "date": datetime.now(UTC).date().isoformat(),
-        "machine": f"{platform.node()} {platform.machine()} {len(__import__('os').sched_getaffinity(0))} cores",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "target_rate_per_s": rate,
         "sent": count,
         "accepted": len(accepted),
+        "refused": dict(refused),
+        "accept_rate_per_s": round(len(accepted) / (max(accepted.values()) - began), 1) if accepted else 0.0,
         "alerts_delivered": len(latencies),
         "throughput_events_per_s": round(len(latencies) / (last - began), 1) if latencies else 0.0,
         "latency_ms_accept_to_webhook": {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
+import logging.config
 from typing import Any
 
 _CONTEXT_KEYS = ("service", "stage", "event_id", "topic", "error", "attempt", "reason", "topics", "status")
@@ -34,10 +34,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+def logging_config(service: str, level: str) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` that sends every logger's records to stderr as JSON lines.
+
+    faust's worker takes this too, so its own records come out in the same format.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter, "service": service}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "root": {"level": level, "handlers": ["stderr"]},
+    }
+
+
 def configure_logging(service: str, level: str) -> None:
     """Send every logger's records to stderr as JSON lines."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(service))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    logging.config.dictConfig(logging_config(service, level))

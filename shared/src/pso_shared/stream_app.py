@@ -16,6 +16,7 @@ from typing import Any
 import faust
 
 from pso_shared.kafka import ensure_topics
+from pso_shared.logs import configure_logging, logging_config
 from pso_shared.settings import StreamSettings
 from pso_shared.stage import Origin, StageWorker
 
@@ -56,9 +57,11 @@ def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str
     return app
 
 
-def run_stream_app(app: faust.App, settings: StreamSettings, topics: list[str]) -> None:
+def run_stream_app(app: faust.App, settings: StreamSettings, topics: list[str], *, stage: str) -> None:
     """Create the pipeline's topics, then run the faust worker until SIGINT or SIGTERM."""
+    configure_logging(stage, settings.log_level)
     asyncio.run(ensure_topics(settings, topics))
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    config = logging_config(stage, settings.log_level)
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, logging_config=config)
     worker.execute_from_commandline()

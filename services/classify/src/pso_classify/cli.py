@@ -11,7 +11,6 @@ from pso_classify.app import STAGE, create_app
 from pso_classify.model import ClassifierInput, classify
 from pso_classify.settings import ClassifySettings
 from pso_shared.jsonl import run_over_reports
-from pso_shared.logs import configure_logging
 from pso_shared.messages.classified import Classification
 from pso_shared.report import EventReport
 from pso_shared.stream_app import run_stream_app
@@ -40,8 +39,7 @@ def predict() -> None:
 def worker() -> None:
     """Run the stream worker: de-identified topic in, classified topic out."""
     settings = ClassifySettings()
-    configure_logging(STAGE, settings.log_level)
-    run_stream_app(create_app(settings), settings, settings.topics.all_names())
+    run_stream_app(create_app(settings), settings, settings.topics.all_names(), stage=STAGE)
 
 
 def register(app: typer.Typer) -> None:

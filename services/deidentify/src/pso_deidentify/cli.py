@@ -11,7 +11,6 @@ from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.settings import DeidentifySettings
 from pso_deidentify.transform import deidentify_record
 from pso_shared.jsonl import run_over_reports
-from pso_shared.logs import configure_logging
 from pso_shared.stream_app import run_stream_app
 
 commands = typer.Typer(no_args_is_help=True, help="De-identify event reports.")
@@ -28,8 +27,7 @@ def scrub() -> None:
 def worker() -> None:
     """Run the stream worker: raw topic in, de-identified topic out."""
     settings = DeidentifySettings()
-    configure_logging(STAGE, settings.log_level)
-    run_stream_app(create_app(settings), settings, settings.topics.all_names())
+    run_stream_app(create_app(settings), settings, settings.topics.all_names(), stage=STAGE)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,6 @@ import typer
 
 from pso_notify.app import STAGE, create_app
 from pso_notify.settings import NotifySettings
-from pso_shared.logs import configure_logging
 from pso_shared.stream_app import run_stream_app
 
 commands = typer.Typer(no_args_is_help=True, help="Store classified events and raise alerts.")
@@ -16,8 +15,7 @@ commands = typer.Typer(no_args_is_help=True, help="Store classified events and r
 def worker() -> None:
     """Run the stream worker: classified topic in; store, alerts topic and webhook out."""
     settings = NotifySettings()
-    configure_logging(STAGE, settings.log_level)
-    run_stream_app(create_app(settings), settings, settings.topics.all_names())
+    run_stream_app(create_app(settings), settings, settings.topics.all_names(), stage=STAGE)
 
 
 def register(app: typer.Typer) -> None:
