@@ -11,12 +11,9 @@ from pso_deidentify.scrubber import KnownIdentifiers, scrub_narrative
 from pso_shared.messages.deidentified import (
     DeidentifiedDevice,
     DeidentifiedEvent,
-    DeidentifiedHarm,
-    DeidentifiedMedication,
     DeidentifiedPatient,
     DeidentifiedRecord,
     DeidentifiedReport,
-    DeidentifiedSre,
 )
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport, Patient
@@ -62,13 +59,13 @@ def deidentify_report(report: EventReport, *, policy: Policy, key: bytes) -> tup
         narrative=narrative.text,
         categories=report.categories,
         patient=_patient(report, policy, key, anchor),
-        harm=DeidentifiedHarm(**report.harm.model_dump()) if report.harm else None,
-        medication=DeidentifiedMedication(**report.medication.model_dump()) if report.medication else None,
+        harm=report.harm,
+        medication=report.medication,
         device=_device(report),
         reporter_role=report.reporter.role if report.reporter else None,
         staff_roles=[s.role for s in report.staff_involved or [] if s.role],
         contributing_factors=report.contributing_factors,
-        sre=DeidentifiedSre(**report.sre.model_dump()) if report.sre else None,
+        sre=report.sre,
     )
     return result, removed
 

@@ -8,18 +8,15 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from pso_shared.messages.envelope import Envelope
+from pso_shared.report import Harm, Medication, SreFlag
 from pso_shared.types import (
     CareSetting,
     Category,
     ContributingFactor,
     Ethnicity,
-    HarmDegree,
-    HarmDuration,
-    NccMerpCategory,
     ReporterRole,
     ReportType,
     Sex,
-    SreCode,
     StateCode,
 )
 
@@ -39,32 +36,12 @@ class DeidentifiedPatient(_Part):
     principal_diagnosis_icd10: str | None = None
 
 
-class DeidentifiedHarm(_Part):
-    degree: HarmDegree | None = None
-    duration: HarmDuration | None = None
-    increased_length_of_stay: bool | None = None
-    rescue_attempted: bool | None = None
-
-
-class DeidentifiedMedication(_Part):
-    name: str | None = None
-    rxnorm: str | None = None
-    dose: str | None = None
-    route: str | None = None
-    ncc_merp_category: NccMerpCategory | None = None
-
-
 class DeidentifiedDevice(_Part):
     """A device keeps its name, maker and model; serial, lot and UDI are gone."""
 
     name: str | None = None
     manufacturer: str | None = None
     model: str | None = None
-
-
-class DeidentifiedSre(_Part):
-    is_sre: bool | None = None
-    code: SreCode | None = None
 
 
 class DeidentifiedReport(_Part):
@@ -81,13 +58,14 @@ class DeidentifiedReport(_Part):
     narrative: str
     categories: list[Category] | None = None
     patient: DeidentifiedPatient | None = None
-    harm: DeidentifiedHarm | None = None
-    medication: DeidentifiedMedication | None = None
+    # Harm, medication and SRE hold no identifiers: they keep the contract's own shape.
+    harm: Harm | None = None
+    medication: Medication | None = None
     device: DeidentifiedDevice | None = None
     reporter_role: ReporterRole | None = None
     staff_roles: list[str] = Field(default_factory=list)
     contributing_factors: list[ContributingFactor] | None = None
-    sre: DeidentifiedSre | None = None
+    sre: SreFlag | None = None
 
 
 class DeidentifiedRecord(_Part):
