@@ -8,8 +8,6 @@ acknowledges (and later commits) messages whose output is already durable.
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +17,6 @@ from pso_shared.kafka import ensure_topics
 from pso_shared.logs import configure_logging, logging_config
 from pso_shared.settings import StreamSettings
 from pso_shared.stage import Origin, StageWorker
-
-logger = logging.getLogger(__name__)
 
 
 def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str, worker: StageWorker) -> faust.App:
@@ -42,13 +38,12 @@ def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str
 
     # concurrency=1: a higher value lets faust commit offsets past messages still in flight.
     @app.agent(source, name=f"{group}.{stage}", concurrency=1)
-    async def consume(stream: faust.StreamT[bytes]) -> AsyncIterator[None]:
+    async def consume(stream: faust.StreamT[bytes]) -> None:
         await worker.start()
         async for event in stream.events():
             message = event.message
             origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
             await worker.process(event.value, message.key, origin)
-            yield None
 
     @app.on_before_shutdown.connect
     async def _stop_worker(_: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:  # noqa: ARG001

@@ -23,7 +23,15 @@ class RawEventPublisher:
         self._lock = asyncio.Lock()
 
     async def _connected(self) -> AIOKafkaProducer:
-        """The started producer; (re)connecting if the broker was down when we last tried."""
+        """The started producer; (re)connecting if the broker was down when we last tried.
+
+        While one request tries to connect, the others answer 503 at once instead of queueing.
+        """
+        if self._producer is not None:
+            return self._producer
+        if self._lock.locked():
+            msg = "already connecting to Kafka"
+            raise BrokerUnavailableError(msg)
         async with self._lock:
             if self._producer is None:
                 producer = create_producer(self._settings, client_id="pso-intake")
