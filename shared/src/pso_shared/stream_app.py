@@ -59,4 +59,7 @@ def run_stream_app(app: faust.App, settings: StreamSettings, topics: list[str], 
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     config = logging_config(stage, settings.log_level)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, logging_config=config)
+    # At WARNING and above faust draws a terminal spinner, and to drive it sets the root logger to
+    # DEBUG: every library's debug records would then be built and handled. Services need neither.
+    worker.spinner = None
     worker.execute_from_commandline()
