@@ -23,7 +23,7 @@ from pso_deploy.kafka import MAX_HEAP_MB, MIN_HEAP_MB, KafkaBroker, KafkaConfig
 from pso_deploy.paths import MAX_PORT, default_run_dir
 from pso_shared.errors import InfrastructureError
 
-__all__ = ["register"]
+__all__ = ["infrastructure_errors", "register"]
 
 _ENDPOINT_FILE = "endpoint"
 
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
 
 def install() -> None:
     """Fetch Kafka's jars and build FerretDB into the cache (first time only); start nothing."""
-    with _infrastructure_errors():
+    with infrastructure_errors():
         for name, service, _ in _services():
             typer.echo(f"{name}: {service.install()}")
 
@@ -73,7 +73,7 @@ def up(
     store_port: Annotated[int, typer.Option(min=1, max=MAX_PORT, help="FerretDB (MongoDB protocol) port.")] = 27017,
 ) -> None:
     """Fetch or build (first time only) and start the local Kafka broker and FerretDB store."""
-    with _infrastructure_errors():
+    with infrastructure_errors():
         run_dir = default_run_dir()
         broker = KafkaBroker(
             KafkaConfig(
@@ -99,7 +99,7 @@ def down(
     hard: Annotated[bool, typer.Option("--hard", help="Kill at once instead of a clean shutdown.")] = False,
 ) -> None:
     """Stop the local Kafka broker and FerretDB store."""
-    with _infrastructure_errors():
+    with infrastructure_errors():
         for name, service, _ in _services():
             if service.is_running():
                 service.stop(hard=hard)
@@ -110,7 +110,7 @@ def down(
 
 def status() -> None:
     """Show whether the local Kafka broker and FerretDB store are running, and where."""
-    with _infrastructure_errors():
+    with infrastructure_errors():
         for name, service, workdir in _services():
             if service.is_running():
                 endpoint = _read_endpoint(workdir) or "address unknown"
@@ -152,7 +152,7 @@ def _read_endpoint(workdir: Path) -> str | None:
 
 
 @contextmanager
-def _infrastructure_errors() -> Iterator[None]:
+def infrastructure_errors() -> Iterator[None]:
     # The edge where our errors become a message and an exit status: the user needs what failed
     # and how to fix it, not a traceback. Bad option combinations (ValueError) are treated alike.
     try:

@@ -8,13 +8,16 @@ every alert as it arrives; Ctrl-C stops everything this command started.
 from __future__ import annotations
 
 import json
+import signal
 import time
+from types import FrameType
 from typing import Annotated, Any
 
 import httpx
 import typer
 from pymongo import MongoClient
 
+from pso_deploy.cli import infrastructure_errors
 from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
 from pso_deploy.paths import contract_dir, default_run_dir
@@ -37,6 +40,24 @@ def run(
     keep_running: Annotated[bool, typer.Option(help="Keep the pipeline up until Ctrl-C.")] = True,
 ) -> None:
     """Bring up the whole pipeline locally and stream reports through it."""
+    with infrastructure_errors():
+        _run(
+            count=count,
+            rate=rate,
+            kafka_port=kafka_port,
+            store_port=store_port,
+            intake_port=intake_port,
+            keep_running=keep_running,
+        )
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 - signal handler
+    raise KeyboardInterrupt
+
+
+def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_port: int, keep_running: bool) -> None:
+    # SIGTERM (a supervisor, `timeout`) cleans up like Ctrl-C instead of orphaning the services.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     run_dir = default_run_dir()
     kafka = KafkaBroker(KafkaConfig(workdir=run_dir / "kafka", port=kafka_port, controller_port=kafka_port + 1))
     store = FerretDBServer(FerretDBConfig(workdir=run_dir / "ferretdb", port=store_port))
