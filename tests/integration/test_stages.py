@@ -6,7 +6,7 @@ Replaying the classified topic from the start leaves the store and the alerts un
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport
 from pso_shared.settings import DEVELOPMENT_SECRET
 from pso_shared.topics import Topic
+from pso_shared.types import utc_now
 from tests.factories import example_reports, leaked, with_harm
 from tests.kafka_support import create_topics, produce, read_records, wait_for_group
 
@@ -36,8 +37,6 @@ POISON = [b"\x00\xff not json at all", b'{"event_id": "p1", "correlation_id": "c
 
 
 def raw_event(source: dict[str, Any], event_id: str) -> RawEvent:
-    from pso_shared.types import utc_now
-
     return RawEvent(
         event_id=event_id, correlation_id=event_id, received_at=utc_now(), report=EventReport.model_validate(source)
     )
@@ -167,7 +166,7 @@ async def test_notify_stores_alerts_and_replay_changes_nothing(
         first.stop_all()
 
         replay = PipelineProcesses(
-            config.__class__(**{**config.__dict__, "extra_env": {"PSO_NOTIFY_CONSUMER_GROUP": f"{topic_prefix}replay"}})
+            dataclasses.replace(config, extra_env={"PSO_NOTIFY_CONSUMER_GROUP": f"{topic_prefix}replay"})
         )
         replay.start("notify")
         try:
@@ -185,4 +184,3 @@ async def test_notify_stores_alerts_and_replay_changes_nothing(
     finally:
         first.stop_all()
         receiver.stop()
-        await asyncio.sleep(0)
