@@ -27,14 +27,16 @@ import httpx
 
 from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
+from pso_deploy.keys import create_key
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
 from pso_deploy.synthetic import synthetic_report
+from pso_shared.apikeys import Role
 
 
 async def send_all(
-    url: str, reports: list[dict[str, Any]], rate: float, senders: int = 64
+    url: str, key: str, reports: list[dict[str, Any]], rate: float, senders: int = 64
 ) -> tuple[dict[str, float], Counter[str]]:
     """POST every report at its scheduled time from a pool of senders; return each event's accept time.
 
@@ -46,7 +48,8 @@ async def send_all(
     schedule = iter(enumerate(reports))
     start = time.monotonic() + 0.5
     limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    headers = {"authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits, headers=headers) as client:
 
         async def sender() -> None:
             for index, report in schedule:
@@ -99,7 +102,8 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
             pipeline.start_all()
             reports = [synthetic_report(i, seed=11, severe_every=1) for i in range(count)]
             began = time.monotonic()
-            accepted, refused = asyncio.run(send_all(pipeline.config.intake_url, reports, rate))
+            key = create_key(store.uri, pipeline.config.store_database, org_id="pso", role=Role.PSO_ADMIN)
+            accepted, refused = asyncio.run(send_all(pipeline.config.intake_url, key, reports, rate))
             receiver.wait_for(len(accepted), timeout=drain_timeout)
             memory = {name: rss_mb(pid) for name, pid in pipeline.pids().items()}
         finally:

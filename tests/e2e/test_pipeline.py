@@ -18,7 +18,9 @@ from pso_deploy.kafka import KafkaBroker
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
+from pso_shared.apikeys import Role
 from tests.factories import example_reports, leaked, with_harm
+from tests.store_support import create_api_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.store, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -84,8 +86,10 @@ async def test_reports_reach_the_store_and_severe_ones_alert_without_identifiers
     pipeline: PipelineProcesses, receiver: WebhookReceiver, ferretdb: FerretDBServer, database: str
 ) -> None:
     sources, alerting = reports_to_send()
+    key = await create_api_key(ferretdb.uri, database, org_id="pso", role=Role.PSO_ADMIN)
     event_of: dict[str, str] = {}
-    async with httpx.AsyncClient(base_url=pipeline.config.intake_url, timeout=10) as client:
+    headers = {"authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=pipeline.config.intake_url, timeout=10, headers=headers) as client:
         for source in sources:
             response = await client.post("/v1/events", json=source)
             assert response.status_code == 202, response.text

@@ -20,10 +20,12 @@ from pymongo import MongoClient
 from pso_deploy.cli import infrastructure_errors
 from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
+from pso_deploy.keys import create_key
 from pso_deploy.paths import contract_dir, default_run_dir
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
 from pso_deploy.synthetic import synthetic_report
+from pso_shared.apikeys import Role
 
 
 def example_reports() -> list[dict[str, Any]]:
@@ -78,7 +80,9 @@ def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_po
         typer.echo(f"Kafka {kafka.bootstrap_servers}, FerretDB {store.uri}; starting the four services...")
         pipeline.start_all()
         typer.echo(f"intake ready at {config.intake_url}; logs in {config.workdir / 'logs'}")
-        _stream(config, store.uri, receiver, count, rate)
+        key = create_key(store.uri, config.store_database, org_id="pso", role=Role.PSO_ADMIN, label="pso run")
+        typer.echo("created a pso_admin API key for this run (pso keys list shows it)")
+        _stream(config, key, receiver, count, rate)
         if keep_running:
             typer.echo("pipeline running: POST reports to /v1/events; Ctrl-C stops everything")
             _follow_alerts(receiver, pipeline, len(receiver.received))
@@ -92,11 +96,12 @@ def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_po
         typer.echo("stopped")
 
 
-def _stream(config: PipelineConfig, store_uri: str, receiver: WebhookReceiver, count: int, rate: float) -> None:
+def _stream(config: PipelineConfig, key: str, receiver: WebhookReceiver, count: int, rate: float) -> None:
     reports = example_reports() + [synthetic_report(i, seed=int(time.time()), severe_every=10) for i in range(count)]
     accepted: list[str] = []
     shown = 0
-    with httpx.Client(base_url=config.intake_url, timeout=10) as client:
+    headers = {"authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=config.intake_url, timeout=10, headers=headers) as client:
         start = time.monotonic()
         for i, report in enumerate(reports):
             time.sleep(max(0.0, start + i / rate - time.monotonic()))
@@ -107,7 +112,7 @@ def _stream(config: PipelineConfig, store_uri: str, receiver: WebhookReceiver, c
                 typer.echo(f"report {i}: HTTP {response.status_code} {response.json().get('title')}")
             shown = _print_new_alerts(receiver, shown)
     typer.echo(f"submitted {len(reports)}, accepted {len(accepted)}; waiting for them to be stored...")
-    _wait_stored(store_uri, config.store_database, accepted, receiver, shown)
+    _wait_stored(config.store_uri, config.store_database, accepted, receiver, shown)
 
 
 def _wait_stored(store_uri: str, database: str, event_ids: list[str], receiver: WebhookReceiver, shown: int) -> None:

@@ -47,13 +47,10 @@ class PipelineConfig:
             values["PORT"] = str(self.intake_port)
         else:
             values["DATA_DIR"] = str(self.workdir / "faust")
-        if service == "notify":
-            values |= {
-                "STORE_URI": self.store_uri,
-                "STORE_DATABASE": self.store_database,
-            }
-            if self.webhook_url:
-                values["WEBHOOK_URL"] = self.webhook_url
+        if service in {"intake", "notify"}:  # intake keeps its API keys in the store
+            values |= {"STORE_URI": self.store_uri, "STORE_DATABASE": self.store_database}
+        if service == "notify" and self.webhook_url:
+            values["WEBHOOK_URL"] = self.webhook_url
         return {prefix + k: v for k, v in values.items()} | self.extra_env
 
     @property

@@ -7,24 +7,32 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from pso_intake.auth import Authenticator
 from pso_intake.problems import install_problem_handlers
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.routes import router
 from pso_intake.settings import IntakeSettings
+from pso_shared.apikeys import ApiKeyStore
+from pso_shared.store import create_store_client, store_database
 
 
 def create_app(settings: IntakeSettings) -> FastAPI:
-    """Build the intake API; the producer starts with the app and stops with it."""
+    """Build the intake API; the producer and the store client start with the app and stop with it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher = RawEventPublisher(settings)
+        store_client = create_store_client(settings)
         app.state.publisher = publisher
+        app.state.authenticator = Authenticator(
+            ApiKeyStore(store_database(store_client, settings)), settings.auth_cache_s
+        )
         try:
             await publisher.is_ready()  # connect early; a broker that is down is not fatal
             yield
         finally:
             await publisher.close()
+            await store_client.close()
 
     app = FastAPI(title="PSO intake", version="1", lifespan=lifespan)
     app.state.settings = settings

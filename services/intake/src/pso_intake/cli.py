@@ -7,6 +7,7 @@ import asyncio
 import typer
 import uvicorn
 
+from pso_intake import keys_cli
 from pso_intake.app import create_app
 from pso_intake.settings import IntakeSettings
 from pso_shared.errors import BrokerUnavailableError
@@ -39,3 +40,4 @@ def serve() -> None:
 
 def register(app: typer.Typer) -> None:
     app.add_typer(commands, name="intake")
+    app.add_typer(keys_cli.commands, name="keys")

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pso_shared.errors import BrokerUnavailableError
+from pso_shared.errors import BrokerUnavailableError, StoreUnavailableError
 from pso_shared.validation import FieldProblem, field_path
 
 PROBLEM_JSON = "application/problem+json"
@@ -21,12 +21,21 @@ PROBLEM_JSON = "application/problem+json"
 class ProblemError(Exception):
     """Raise from a handler to answer with a problem document."""
 
-    def __init__(self, status: int, title: str, detail: str, *, errors: list[FieldProblem] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        errors: list[FieldProblem] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(title)
         self.status = status
         self.title = title
         self.detail = detail
         self.errors = errors or []
+        self.headers = headers
 
 
 def problem_response(
@@ -48,7 +57,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_s: int) -> None:
 
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)  # noqa: S101 - registered for this type only
-        return problem_response(exc.status, exc.title, exc.detail, errors=exc.errors)
+        return problem_response(exc.status, exc.title, exc.detail, errors=exc.errors, headers=exc.headers)
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)  # noqa: S101
@@ -62,8 +71,16 @@ def install_problem_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     async def on_broker_down(_: Request, __: Exception) -> JSONResponse:
         return problem_response(
             503,
-            "Event store temporarily unavailable",
+            "Event log temporarily unavailable",
             "The report was not accepted because it could not be made durable; retry later.",
+            headers={"Retry-After": str(retry_after_s)},
+        )
+
+    async def on_store_down(_: Request, __: Exception) -> JSONResponse:
+        return problem_response(
+            503,
+            "Temporarily unavailable",
+            "The request could not be checked because the key store is unavailable; retry later.",
             headers={"Retry-After": str(retry_after_s)},
         )
 
@@ -71,3 +88,4 @@ def install_problem_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(BrokerUnavailableError, on_broker_down)
+    app.add_exception_handler(StoreUnavailableError, on_store_down)

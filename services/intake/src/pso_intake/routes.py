@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from pso_intake.auth import Caller, require_submission_rights
 from pso_intake.problems import ProblemError
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.settings import IntakeSettings
@@ -48,6 +49,7 @@ _REPORT_BODY: dict[str, Any] = {
 @router.post("/v1/events", status_code=202, response_model=Accepted, openapi_extra=_REPORT_BODY)
 async def submit_event(
     request: Request,
+    caller: Caller,
     publisher: PublisherDep,
     settings: SettingsDep,
     correlation_id: Annotated[str | None, Header(alias="x-correlation-id", max_length=64)] = None,
@@ -55,6 +57,7 @@ async def submit_event(
     """Accept one v1 report. 202 only once Kafka has durably acknowledged it."""
     body = await read_limited_body(request, settings.max_body_bytes)
     report = parse_report(body, request.headers.get("content-type", ""))
+    require_submission_rights(caller, report.provider.org_id)
     event_id = str(uuid.uuid4())
     event = RawEvent(event_id=event_id, correlation_id=correlation_id or event_id, received_at=utc_now(), report=report)
     await publisher.publish(event)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from pso_shared.settings import KafkaSettings
+from pso_shared.settings import KafkaSettings, StoreSettings
 
 MIB = 1024 * 1024
 
 
-class IntakeSettings(KafkaSettings):
+class IntakeSettings(KafkaSettings, StoreSettings):
     model_config = SettingsConfigDict(env_prefix="PSO_INTAKE_")
 
     host: str = "127.0.0.1"
@@ -20,3 +20,5 @@ class IntakeSettings(KafkaSettings):
     """How long a request waits for Kafka's acknowledgement before answering 503."""
     retry_after_s: int = Field(default=5, ge=1)
     """The ``Retry-After`` sent with a 503."""
+    auth_cache_s: float = Field(default=5.0, ge=0)
+    """How long a checked API key is trusted without asking the store; a revoked key works that long."""

@@ -1,0 +1,68 @@
+"""``pso keys``: create, list and revoke API keys (configured like intake: ``PSO_INTAKE_STORE_*``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from pso_intake.settings import IntakeSettings
+from pso_shared.apikeys import ApiKey, ApiKeyStore, Role
+from pso_shared.errors import StoreUnavailableError
+from pso_shared.store import create_store_client, store_database
+
+commands = typer.Typer(no_args_is_help=True, help="Manage API keys. Keys are shown once, at creation.")
+_T = TypeVar("_T")
+
+
+def _with_store(action: Callable[[ApiKeyStore], Awaitable[_T]]) -> _T:
+    settings = IntakeSettings()
+
+    async def run() -> _T:
+        client = create_store_client(settings)
+        try:
+            return await action(ApiKeyStore(store_database(client, settings)))
+        finally:
+            await client.close()
+
+    try:
+        return asyncio.run(run())
+    except StoreUnavailableError:
+        typer.echo("Error: the store is not reachable (PSO_INTAKE_STORE_URI); is it running? (pso up)", err=True)
+        raise typer.Exit(code=1) from None
+
+
+def _describe(key: ApiKey) -> str:
+    state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+    return f"{key.key_id}  {key.org_id}  {key.role}  {state}  created {key.created_at:%Y-%m-%d %H:%M}  {key.label}"
+
+
+@commands.command()
+def create(
+    org: Annotated[str, typer.Option(help="The organisation (provider.org_id) the key belongs to.")],
+    role: Annotated[Role, typer.Option(help="What the key may do.")] = Role.PROVIDER,
+    label: Annotated[str, typer.Option(help="A note for whoever lists keys later.")] = "",
+) -> None:
+    """Create a key and print it. It cannot be shown again: only its hash is stored."""
+    key, token = _with_store(lambda store: store.create(org_id=org, role=role, label=label))
+    typer.echo(token)
+    typer.echo(f"created {_describe(key)}", err=True)
+
+
+@commands.command("list")
+def list_keys(org: Annotated[str | None, typer.Option(help="Only this organisation's keys.")] = None) -> None:
+    """List keys (ids, organisations, roles, states); never the keys themselves."""
+    for key in _with_store(lambda store: store.list(org_id=org)):
+        typer.echo(_describe(key))
+
+
+@commands.command()
+def revoke(key_id: Annotated[str, typer.Argument(help="The key id, as shown by 'pso keys list'.")]) -> None:
+    """Revoke a key. Intake stops accepting it within PSO_INTAKE_AUTH_CACHE_S seconds."""
+    key = _with_store(lambda store: store.revoke(key_id))
+    if key is None:
+        typer.echo(f"Error: no key with id {key_id}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"revoked {_describe(key)}")
