@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from pso_intake.auth import Authenticator
 from pso_intake.problems import install_problem_handlers
 from pso_intake.publisher import RawEventPublisher
+from pso_intake.registry import ReportRegistry
 from pso_intake.routes import router
 from pso_intake.settings import IntakeSettings
 from pso_shared.apikeys import ApiKeyStore
@@ -23,9 +24,11 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         publisher = RawEventPublisher(settings)
         store_client = create_store_client(settings)
+        database = store_database(store_client, settings)
         app.state.publisher = publisher
-        app.state.authenticator = Authenticator(
-            ApiKeyStore(store_database(store_client, settings)), settings.auth_cache_s
+        app.state.authenticator = Authenticator(ApiKeyStore(database), settings.auth_cache_s)
+        app.state.registry = ReportRegistry(
+            database, wait_s=settings.produce_timeout_s, stale_after_s=settings.claim_stale_after_s
         )
         try:
             await publisher.is_ready()  # connect early; a broker that is down is not fatal

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from pso_intake.auth import Caller, require_submission_rights
 from pso_intake.problems import ProblemError
 from pso_intake.publisher import RawEventPublisher
+from pso_intake.registry import ReportRegistry
 from pso_intake.settings import IntakeSettings
+from pso_shared.errors import BrokerUnavailableError
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport
 from pso_shared.types import utc_now
@@ -23,11 +24,19 @@ router = APIRouter()
 
 class Accepted(BaseModel):
     event_id: str
+    revision: int
+    status: Literal["accepted", "amended", "duplicate"]
+    """``duplicate`` (HTTP 200): the same content was accepted before and nothing new was produced."""
 
 
 def _publisher(request: Request) -> RawEventPublisher:
     publisher: RawEventPublisher = request.app.state.publisher
     return publisher
+
+
+def _registry(request: Request) -> ReportRegistry:
+    registry: ReportRegistry = request.app.state.registry
+    return registry
 
 
 def _settings(request: Request) -> IntakeSettings:
@@ -37,6 +46,7 @@ def _settings(request: Request) -> IntakeSettings:
 
 PublisherDep = Annotated[RawEventPublisher, Depends(_publisher)]
 SettingsDep = Annotated[IntakeSettings, Depends(_settings)]
+RegistryDep = Annotated[ReportRegistry, Depends(_registry)]
 
 _REPORT_BODY: dict[str, Any] = {
     "requestBody": {
@@ -46,11 +56,19 @@ _REPORT_BODY: dict[str, Any] = {
 }
 
 
-@router.post("/v1/events", status_code=202, response_model=Accepted, openapi_extra=_REPORT_BODY)
+@router.post(
+    "/v1/events",
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra=_REPORT_BODY,
+    responses={200: {"model": Accepted, "description": "A resend of content already accepted."}},
+)
 async def submit_event(
     request: Request,
+    response: Response,
     caller: Caller,
     publisher: PublisherDep,
+    registry: RegistryDep,
     settings: SettingsDep,
     correlation_id: Annotated[str | None, Header(alias="x-correlation-id", max_length=64)] = None,
 ) -> Accepted:
@@ -58,10 +76,25 @@ async def submit_event(
     body = await read_limited_body(request, settings.max_body_bytes)
     report = parse_report(body, request.headers.get("content-type", ""))
     require_submission_rights(caller, report.provider.org_id)
-    event_id = str(uuid.uuid4())
-    event = RawEvent(event_id=event_id, correlation_id=correlation_id or event_id, received_at=utc_now(), report=report)
-    await publisher.publish(event)
-    return Accepted(event_id=event_id)
+    decision = await registry.decide(report)
+    if not decision.produce:
+        response.status_code = 200
+        return Accepted(event_id=decision.event_id, revision=decision.revision, status="duplicate")
+    event = RawEvent(
+        event_id=decision.event_id,
+        revision=decision.revision,
+        correlation_id=correlation_id or decision.event_id,
+        received_at=utc_now(),
+        report=report,
+    )
+    try:
+        await publisher.publish(event)
+    except BrokerUnavailableError:
+        await registry.abandon(decision)
+        raise
+    await registry.produced(decision)
+    status: Literal["accepted", "amended"] = "accepted" if decision.revision == 1 else "amended"
+    return Accepted(event_id=decision.event_id, revision=decision.revision, status=status)
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:

@@ -20,5 +20,7 @@ class IntakeSettings(KafkaSettings, StoreSettings):
     """How long a request waits for Kafka's acknowledgement before answering 503."""
     retry_after_s: int = Field(default=5, ge=1)
     """The ``Retry-After`` sent with a 503."""
+    claim_stale_after_s: float = Field(default=30.0, gt=0)
+    """A revision claimed this long ago but never marked produced is taken over by a resend."""
     auth_cache_s: float = Field(default=5.0, ge=0)
     """How long a checked API key is trusted without asking the store; a revoked key works that long."""

@@ -1,0 +1,104 @@
+"""(org_id, report_id) identifies a report: resends change nothing, amendments are new revisions."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from pso_deploy.ferretdb import FerretDBServer
+from pso_deploy.kafka import KafkaBroker
+from pso_intake.app import create_app
+from pso_intake.settings import IntakeSettings
+from pso_shared.apikeys import Role
+from pso_shared.kafka import ensure_topics
+from pso_shared.messages.raw import RawEvent
+from pso_shared.topics import Topic
+from tests.factories import report
+from tests.kafka_support import read_records
+from tests.store_support import create_api_key
+
+pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+async def intake(
+    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = IntakeSettings(
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        kafka_topic_prefix=topic_prefix,
+        store_uri=SecretStr(ferretdb.uri),
+        store_database=database,
+        produce_timeout_s=10,
+        environment="test",
+    )
+    await ensure_topics(settings, settings.topics.all_names())
+    key = await create_api_key(ferretdb.uri, database, org_id=report()["provider"]["org_id"], role=Role.PROVIDER)
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    headers = {"authorization": f"Bearer {key}"}
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://intake", headers=headers, timeout=60) as client,
+    ):
+        yield client
+
+
+async def raw_messages(kafka: KafkaBroker, topic_prefix: str, *, at_least: int) -> list[RawEvent]:
+    # Read until one more than expected could have arrived, so an extra message would be seen.
+    records = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=at_least + 1, within_s=5)
+    return [RawEvent.model_validate_json(r.value) for r in records]
+
+
+async def test_concurrent_identical_submissions_produce_one_message(
+    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str
+) -> None:
+    body = report(report_id="CONCURRENT-1")
+    responses = await asyncio.gather(*(intake.post("/v1/events", json=body) for _ in range(100)))
+    statuses = Counter((r.status_code, r.json().get("status")) for r in responses)
+    assert statuses == {(202, "accepted"): 1, (200, "duplicate"): 99}, statuses
+    assert len({r.json()["event_id"] for r in responses}) == 1
+    messages = await raw_messages(kafka, topic_prefix, at_least=1)
+    assert [(m.event_id, m.revision) for m in messages] == [(responses[0].json()["event_id"], 1)]
+
+
+async def test_an_amendment_is_the_next_revision_of_the_same_event(
+    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str
+) -> None:
+    original = report(report_id="AMEND-1")
+    amended = copy.deepcopy(original)
+    amended["harm"] = {"degree": "moderate", "duration": "temporary"}
+
+    first = (await intake.post("/v1/events", json=original)).json()
+    again = await intake.post("/v1/events", json=original)
+    second = await intake.post("/v1/events", json=amended)
+    resent_amendment = await intake.post("/v1/events", json=amended)
+
+    assert (first["revision"], first["status"]) == (1, "accepted")
+    assert (again.status_code, again.json()) == (200, first | {"status": "duplicate"})
+    assert second.status_code == 202
+    assert second.json() == {"event_id": first["event_id"], "revision": 2, "status": "amended"}
+    assert resent_amendment.status_code == 200
+    assert resent_amendment.json()["revision"] == 2
+
+    messages = await raw_messages(kafka, topic_prefix, at_least=2)
+    assert [(m.event_id, m.revision) for m in messages] == [(first["event_id"], 1), (first["event_id"], 2)]
+    assert messages[1].report.harm is not None
+    assert messages[1].report.harm.degree == "moderate"
+
+
+async def test_the_same_report_id_of_another_organisation_is_another_event(
+    intake: httpx.AsyncClient, ferretdb: FerretDBServer, database: str
+) -> None:
+    admin = await create_api_key(ferretdb.uri, database, org_id="pso", role=Role.PSO_ADMIN)
+    mine = (await intake.post("/v1/events", json=report(report_id="SHARED-ID"))).json()
+    other = report(report_id="SHARED-ID", provider={"org_id": "oh-riverbend", "care_setting": "hospital_inpatient"})
+    theirs = await intake.post("/v1/events", json=other, headers={"authorization": f"Bearer {admin}"})
+    assert theirs.status_code == 202
+    assert theirs.json()["event_id"] != mine["event_id"]
