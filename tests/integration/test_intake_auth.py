@@ -93,3 +93,28 @@ async def test_the_key_is_never_echoed(intake: httpx.AsyncClient, ferretdb: Ferr
     await revoke_api_key(ferretdb.uri, database, key)
     response = await submit(intake, f"Bearer {key}")
     assert key not in response.text
+
+
+async def test_over_the_rate_limit_is_429_with_retry_after(
+    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str
+) -> None:
+    settings = IntakeSettings(
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        kafka_topic_prefix=topic_prefix,
+        store_uri=SecretStr(ferretdb.uri),
+        store_database=database,
+        rate_limit_per_s=0.5,
+        rate_limit_burst=2,
+        environment="test",
+    )
+    await ensure_topics(settings, settings.topics.all_names())
+    key = await create_api_key(ferretdb.uri, database, org_id=OWN_ORG)
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://a") as intake:
+        allowed = [(await submit(intake, f"Bearer {key}")).status_code for _ in range(2)]
+        limited = await submit(intake, f"Bearer {key}")
+    assert allowed == [202, 200]  # the second is a resend of the first
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) == 2
+    assert limited.headers["content-type"] == "application/problem+json"

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from pso_intake.auth import Authenticator
 from pso_intake.problems import install_problem_handlers
 from pso_intake.publisher import RawEventPublisher
+from pso_intake.ratelimit import RateLimiter
 from pso_intake.registry import ReportRegistry
 from pso_intake.routes import router
 from pso_intake.settings import IntakeSettings
@@ -27,6 +28,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         database = store_database(store_client, settings)
         app.state.publisher = publisher
         app.state.authenticator = Authenticator(ApiKeyStore(database), settings.auth_cache_s)
+        app.state.rate_limiter = RateLimiter(rate_per_s=settings.rate_limit_per_s, burst=settings.rate_limit_burst)
         app.state.registry = ReportRegistry(
             database, wait_s=settings.produce_timeout_s, stale_after_s=settings.claim_stale_after_s
         )

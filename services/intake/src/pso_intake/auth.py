@@ -6,12 +6,14 @@ key stops working within that time.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from pso_intake.problems import ProblemError
+from pso_intake.ratelimit import RateLimiter
 from pso_shared.apikeys import ApiKey, ApiKeyStore, Role
 
 _UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="pso"'}
@@ -50,7 +52,17 @@ def _bearer_token(authorization: str | None) -> str:
 
 async def _caller(request: Request) -> ApiKey:
     authenticator: Authenticator = request.app.state.authenticator
-    return await authenticator.key_for(request.headers.get("authorization"))
+    key = await authenticator.key_for(request.headers.get("authorization"))
+    limiter: RateLimiter = request.app.state.rate_limiter
+    wait_s = limiter.take(key.key_id)
+    if wait_s > 0:
+        raise ProblemError(
+            429,
+            "Too many requests",
+            "This API key is over its request rate; retry after the number of seconds in Retry-After.",
+            headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
+        )
+    return key
 
 
 Caller = Annotated[ApiKey, Depends(_caller)]

@@ -20,6 +20,10 @@ class IntakeSettings(KafkaSettings, StoreSettings):
     """How long a request waits for Kafka's acknowledgement before answering 503."""
     retry_after_s: int = Field(default=5, ge=1)
     """The ``Retry-After`` sent with a 503."""
+    rate_limit_per_s: float = Field(default=2000.0, gt=0)
+    """Requests per second per API key (token bucket refill), per intake worker."""
+    rate_limit_burst: int = Field(default=4000, ge=1)
+    """How many requests a key may send at once after being idle."""
     claim_stale_after_s: float = Field(default=30.0, gt=0)
     """A revision claimed this long ago but never marked produced is taken over by a resend."""
     auth_cache_s: float = Field(default=5.0, ge=0)
