@@ -14,6 +14,7 @@ from pso_intake.ratelimit import RateLimiter
 from pso_intake.registry import ReportRegistry
 from pso_intake.routes import router
 from pso_intake.settings import IntakeSettings
+from pso_intake.submission import Submitter
 from pso_shared.apikeys import ApiKeyStore
 from pso_shared.store import create_store_client, store_database
 
@@ -29,9 +30,10 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         app.state.publisher = publisher
         app.state.authenticator = Authenticator(ApiKeyStore(database), settings.auth_cache_s)
         app.state.rate_limiter = RateLimiter(rate_per_s=settings.rate_limit_per_s, burst=settings.rate_limit_burst)
-        app.state.registry = ReportRegistry(
+        registry = ReportRegistry(
             database, wait_s=settings.produce_timeout_s, stale_after_s=settings.claim_stale_after_s
         )
+        app.state.submitter = Submitter(registry, publisher)
         try:
             await publisher.is_ready()  # connect early; a broker that is down is not fatal
             yield

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from pso_intake.auth import Caller, require_submission_rights
+from pso_intake.auth import Caller
 from pso_intake.problems import ProblemError
 from pso_intake.publisher import RawEventPublisher
-from pso_intake.registry import ReportRegistry
 from pso_intake.settings import IntakeSettings
-from pso_shared.errors import BrokerUnavailableError
-from pso_shared.messages.raw import RawEvent
+from pso_intake.submission import Accepted, Submitter
 from pso_shared.report import EventReport
-from pso_shared.types import utc_now
 from pso_shared.validation import problems_of
 
 router = APIRouter()
 
-
-class Accepted(BaseModel):
-    event_id: str
-    revision: int
-    status: Literal["accepted", "amended", "duplicate"]
-    """``duplicate`` (HTTP 200): the same content was accepted before and nothing new was produced."""
+CorrelationId = Annotated[str | None, Header(alias="x-correlation-id", max_length=64)]
 
 
 def _publisher(request: Request) -> RawEventPublisher:
@@ -34,9 +26,9 @@ def _publisher(request: Request) -> RawEventPublisher:
     return publisher
 
 
-def _registry(request: Request) -> ReportRegistry:
-    registry: ReportRegistry = request.app.state.registry
-    return registry
+def _submitter(request: Request) -> Submitter:
+    submitter: Submitter = request.app.state.submitter
+    return submitter
 
 
 def _settings(request: Request) -> IntakeSettings:
@@ -45,8 +37,8 @@ def _settings(request: Request) -> IntakeSettings:
 
 
 PublisherDep = Annotated[RawEventPublisher, Depends(_publisher)]
+SubmitterDep = Annotated[Submitter, Depends(_submitter)]
 SettingsDep = Annotated[IntakeSettings, Depends(_settings)]
-RegistryDep = Annotated[ReportRegistry, Depends(_registry)]
 
 _REPORT_BODY: dict[str, Any] = {
     "requestBody": {
@@ -67,34 +59,17 @@ async def submit_event(
     request: Request,
     response: Response,
     caller: Caller,
-    publisher: PublisherDep,
-    registry: RegistryDep,
+    submitter: SubmitterDep,
     settings: SettingsDep,
-    correlation_id: Annotated[str | None, Header(alias="x-correlation-id", max_length=64)] = None,
+    correlation_id: CorrelationId = None,
 ) -> Accepted:
-    """Accept one v1 report. 202 only once Kafka has durably acknowledged it."""
+    """Accept one v1 report: 202 once Kafka has durably acknowledged it, 200 for a resend."""
     body = await read_limited_body(request, settings.max_body_bytes)
     report = parse_report(body, request.headers.get("content-type", ""))
-    require_submission_rights(caller, report.provider.org_id)
-    decision = await registry.decide(report)
-    if not decision.produce:
+    accepted = await submitter.submit(report, caller, correlation_id)
+    if accepted.status == "duplicate":
         response.status_code = 200
-        return Accepted(event_id=decision.event_id, revision=decision.revision, status="duplicate")
-    event = RawEvent(
-        event_id=decision.event_id,
-        revision=decision.revision,
-        correlation_id=correlation_id or decision.event_id,
-        received_at=utc_now(),
-        report=report,
-    )
-    try:
-        await publisher.publish(event)
-    except BrokerUnavailableError:
-        await registry.abandon(decision)
-        raise
-    await registry.produced(decision)
-    status: Literal["accepted", "amended"] = "accepted" if decision.revision == 1 else "amended"
-    return Accepted(event_id=decision.event_id, revision=decision.revision, status=status)
+    return accepted
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
