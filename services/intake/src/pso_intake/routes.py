@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from pso_intake.auth import Caller
+from pso_intake.batch import BatchResult, parse_items, submit_batch
 from pso_intake.problems import ProblemError
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.settings import IntakeSettings
@@ -72,6 +73,20 @@ async def submit_event(
     return accepted
 
 
+@router.post("/v1/events:batch", response_model=BatchResult)
+async def submit_batch_of_events(
+    request: Request,
+    caller: Caller,
+    submitter: SubmitterDep,
+    settings: SettingsDep,
+    correlation_id: CorrelationId = None,
+) -> BatchResult:
+    """Accept up to 500 v1 reports (a JSON array). Each item gets its own result; 200 overall."""
+    body = await read_limited_body(request, settings.max_body_bytes)
+    require_json(request.headers.get("content-type", ""))
+    return await submit_batch(parse_items(body), submitter, caller, correlation_id)
+
+
 async def read_limited_body(request: Request, limit: int) -> bytes:
     """The body, refusing with 413 as soon as it exceeds ``limit`` (declared or streamed)."""
     declared = request.headers.get("content-length")
@@ -87,10 +102,14 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def require_json(content_type: str) -> None:
+    if content_type.split(";", maxsplit=1)[0].strip().lower() != "application/json":
+        raise ProblemError(415, "Unsupported media type", "Send reports as application/json.")
+
+
 def parse_report(body: bytes, content_type: str) -> EventReport:
     """Validate a report, turning every failure into a 4xx problem with field paths."""
-    if content_type.split(";", maxsplit=1)[0].strip().lower() != "application/json":
-        raise ProblemError(415, "Unsupported media type", "Send the report as application/json.")
+    require_json(content_type)
     try:
         return EventReport.model_validate_json(body)
     except ValidationError as exc:
