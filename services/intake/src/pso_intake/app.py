@@ -14,6 +14,7 @@ from pso_intake.ratelimit import RateLimiter
 from pso_intake.registry import ReportRegistry
 from pso_intake.routes import router
 from pso_intake.settings import IntakeSettings
+from pso_intake.status import EventStatusReader
 from pso_intake.submission import Submitter
 from pso_shared.apikeys import ApiKeyStore
 from pso_shared.store import create_store_client, store_database
@@ -34,6 +35,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
             database, wait_s=settings.produce_timeout_s, stale_after_s=settings.claim_stale_after_s
         )
         app.state.submitter = Submitter(registry, publisher)
+        app.state.status_reader = EventStatusReader(registry, database)
         try:
             await publisher.is_ready()  # connect early; a broker that is down is not fatal
             yield

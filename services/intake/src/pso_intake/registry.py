@@ -16,7 +16,6 @@ one whose producer died is taken over after ``stale_after_s``, producing the sam
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import time
 import uuid
@@ -45,6 +44,18 @@ class Decision:
     claim_id: str = ""
 
 
+@dataclass(kw_only=True, frozen=True)
+class EventEntry:
+    event_id: str
+    org_id: str
+    revision: int
+    """The latest revision made durable."""
+
+
+def event_entry_id(event_id: str) -> str:
+    return f"event:{event_id}"
+
+
 def report_key(org_id: str, report_id: str) -> str:
     """A fixed-length key for ``(org_id, report_id)``; length-prefixed so no two pairs collide."""
     raw = f"{len(org_id)}:{org_id}{report_id}".encode()
@@ -66,7 +77,7 @@ class ReportRegistry:
         key = report_key(report.provider.org_id, report.report_id)
         digest = content_hash(report)
         async with store_errors():
-            event_id = await self._event_id(key)
+            event_id = await self._event_id(key, report.provider.org_id)
             deadline = time.monotonic() + self._wait_s
             while True:
                 decision = await self._try(key, event_id, digest)
@@ -86,14 +97,42 @@ class ReportRegistry:
         async with store_errors():
             await self._reports.delete_one({"_id": decision.claim_id})
 
-    async def _event_id(self, key: str) -> str:
+    async def _event_id(self, key: str, org_id: str) -> str:
         found = await self._reports.find_one({"_id": key})
         if found is None:
-            with contextlib.suppress(DuplicateKeyError):  # a concurrent first submission won
-                await self._reports.insert_one({"_id": key, "event_id": str(uuid.uuid4())})
+            await self._create_identity(key, org_id)
             found = await self._reports.find_one({"_id": key})
         assert found is not None  # noqa: S101 - inserted just above
         return str(found["event_id"])
+
+    async def _create_identity(self, key: str, org_id: str) -> None:
+        """Insert the event's index entry first, then the identity: a crash or a lost race in
+        between leaves only an entry for an event id that no report maps to."""
+        event_id = str(uuid.uuid4())
+        entry = {"_id": event_entry_id(event_id), "event_id": event_id, "org_id": org_id, "report_key": key}
+        await self._reports.insert_one(entry)
+        try:
+            await self._reports.insert_one({"_id": key, "event_id": event_id})
+        except DuplicateKeyError:  # a concurrent first submission won
+            await self._reports.delete_one({"_id": entry["_id"]})
+
+    async def event(self, event_id: str) -> EventEntry | None:
+        """Which organisation an event belongs to and its latest produced revision."""
+        async with store_errors():
+            entry = await self._reports.find_one({"_id": event_entry_id(event_id)})
+            if entry is None:
+                return None
+            revision = await self._latest_produced(str(entry["report_key"]))
+        if revision == 0:
+            return None  # identity created but nothing ever made durable
+        return EventEntry(event_id=event_id, org_id=str(entry["org_id"]), revision=revision)
+
+    async def _latest_produced(self, key: str) -> int:
+        latest, claim = await self._latest_claim(key)
+        while claim is not None and claim["state"] != "produced":
+            latest -= 1
+            claim = await self._reports.find_one({"_id": f"{key}/{latest}"}) if latest else None
+        return latest if claim is not None else 0
 
     async def _try(self, key: str, event_id: str, digest: str) -> Decision | None:
         """One attempt: a decision, or ``None`` to wait for a concurrent producer."""

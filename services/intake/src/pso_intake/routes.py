@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -13,6 +13,7 @@ from pso_intake.batch import BatchResult, parse_items, submit_batch
 from pso_intake.problems import ProblemError
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.settings import IntakeSettings
+from pso_intake.status import EventStatus, EventStatusReader
 from pso_intake.submission import Accepted, Submitter
 from pso_shared.report import EventReport
 from pso_shared.validation import problems_of
@@ -116,6 +117,13 @@ def parse_report(body: bytes, content_type: str) -> EventReport:
         raise ProblemError(
             422, "Invalid event report", "The report does not match the v1 contract.", errors=problems_of(exc)
         ) from None
+
+
+@router.get("/v1/events/{event_id}", response_model=EventStatus)
+async def event_status(event_id: Annotated[str, Path(max_length=64)], caller: Caller, request: Request) -> EventStatus:
+    """Where an event is. Only its own organisation's keys (and PSO keys) see it; others get 404."""
+    reader: EventStatusReader = request.app.state.status_reader
+    return await reader.status(event_id, caller)
 
 
 @router.get("/healthz")
