@@ -20,11 +20,10 @@ from pso_intake.app import create_app
 from pso_intake.settings import IntakeSettings
 from pso_shared.apikeys import Role
 from pso_shared.kafka import ensure_topics
-from pso_shared.messages.raw import RawEvent
 from pso_shared.topics import Topic
 from tests.factories import example_reports, report
 from tests.kafka_support import read_records
-from tests.store_support import create_api_key
+from tests.store_support import create_api_key, open_raw_messages
 
 pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(120)]
 
@@ -62,7 +61,7 @@ async def intake(
 
 
 async def test_accepted_reports_are_on_the_raw_topic(
-    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str
+    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str, ferretdb: FerretDBServer, database: str
 ) -> None:
     sent = list(example_reports().values())
     ids = []
@@ -71,7 +70,8 @@ async def test_accepted_reports_are_on_the_raw_topic(
         assert response.status_code == 202, response.text
         ids.append(response.json()["event_id"])
     records = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=len(sent), within_s=20)
-    events = {r.key.decode(): RawEvent.model_validate_json(r.value) for r in records}
+    opened = await open_raw_messages(ferretdb.uri, database, [r.value for r in records])
+    events = {e.event_id: e for e in opened}
     assert set(events) == set(ids)
     for event_id, body in zip(ids, sent, strict=True):
         assert events[event_id].report.model_dump(mode="json", exclude_none=True) == json.loads(json.dumps(body))

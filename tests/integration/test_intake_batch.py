@@ -9,12 +9,11 @@ import pytest
 
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
-from pso_shared.messages.raw import RawEvent
 from pso_shared.topics import Topic
 from tests.factories import report
 from tests.intake_support import intake_client, intake_settings
 from tests.kafka_support import read_records
-from tests.store_support import create_api_key
+from tests.store_support import create_api_key, open_raw_messages
 
 pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(120)]
 
@@ -28,7 +27,9 @@ async def intake(
         yield client
 
 
-async def test_each_item_has_its_own_result(intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str) -> None:
+async def test_each_item_has_its_own_result(
+    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str, ferretdb: FerretDBServer, database: str
+) -> None:
     no_narrative = {k: v for k, v in report(report_id="B-2").items() if k != "narrative"}
     other_org = report(report_id="B-3", provider={"org_id": "oh-riverbend", "care_setting": "ems"})
     items = [report(report_id="B-1"), no_narrative, other_org, report(report_id="B-4"), report(report_id="B-1")]
@@ -45,7 +46,8 @@ async def test_each_item_has_its_own_result(intake: httpx.AsyncClient, kafka: Ka
     assert (result["accepted"], result["rejected"], result["unavailable"]) == (3, 2, 0)
 
     records = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=3, within_s=5)
-    produced = sorted(RawEvent.model_validate_json(r.value).report.report_id for r in records)
+    opened = await open_raw_messages(ferretdb.uri, database, [r.value for r in records])
+    produced = sorted(e.report.report_id for e in opened)
     assert produced == ["B-1", "B-4"]
 
 

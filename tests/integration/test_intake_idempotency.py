@@ -21,7 +21,7 @@ from pso_shared.messages.raw import RawEvent
 from pso_shared.topics import Topic
 from tests.factories import report
 from tests.kafka_support import read_records
-from tests.store_support import create_api_key
+from tests.store_support import create_api_key, open_raw_messages
 
 pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(180)]
 
@@ -50,26 +50,28 @@ async def intake(
         yield client
 
 
-async def raw_messages(kafka: KafkaBroker, topic_prefix: str, *, at_least: int) -> list[RawEvent]:
+async def raw_messages(
+    kafka: KafkaBroker, topic_prefix: str, store: FerretDBServer, database: str, *, at_least: int
+) -> list[RawEvent]:
     # Read until one more than expected could have arrived, so an extra message would be seen.
     records = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=at_least + 1, within_s=5)
-    return [RawEvent.model_validate_json(r.value) for r in records]
+    return await open_raw_messages(store.uri, database, [r.value for r in records])
 
 
 async def test_concurrent_identical_submissions_produce_one_message(
-    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str
+    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str, ferretdb: FerretDBServer, database: str
 ) -> None:
     body = report(report_id="CONCURRENT-1")
     responses = await asyncio.gather(*(intake.post("/v1/events", json=body) for _ in range(100)))
     statuses = Counter((r.status_code, r.json().get("status")) for r in responses)
     assert statuses == {(202, "accepted"): 1, (200, "duplicate"): 99}, statuses
     assert len({r.json()["event_id"] for r in responses}) == 1
-    messages = await raw_messages(kafka, topic_prefix, at_least=1)
+    messages = await raw_messages(kafka, topic_prefix, ferretdb, database, at_least=1)
     assert [(m.event_id, m.revision) for m in messages] == [(responses[0].json()["event_id"], 1)]
 
 
 async def test_an_amendment_is_the_next_revision_of_the_same_event(
-    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str
+    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str, ferretdb: FerretDBServer, database: str
 ) -> None:
     original = report(report_id="AMEND-1")
     amended = copy.deepcopy(original)
@@ -87,7 +89,7 @@ async def test_an_amendment_is_the_next_revision_of_the_same_event(
     assert resent_amendment.status_code == 200
     assert resent_amendment.json()["revision"] == 2
 
-    messages = await raw_messages(kafka, topic_prefix, at_least=2)
+    messages = await raw_messages(kafka, topic_prefix, ferretdb, database, at_least=2)
     assert [(m.event_id, m.revision) for m in messages] == [(first["event_id"], 1), (first["event_id"], 2)]
     assert messages[1].report.harm is not None
     assert messages[1].report.harm.degree == "moderate"

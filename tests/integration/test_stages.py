@@ -30,6 +30,7 @@ from pso_shared.topics import Topic
 from pso_shared.types import utc_now
 from tests.factories import example_reports, leaked, with_harm
 from tests.kafka_support import create_topics, produce, read_records, wait_for_group
+from tests.store_support import seal_raw_events
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(180)]
 
@@ -69,15 +70,15 @@ def dlq_reasons(records: list[Any]) -> list[str]:
 
 
 async def test_deidentify_stage_with_poison_messages(
-    pipeline: PipelineProcesses, kafka: KafkaBroker, topic_prefix: str
+    pipeline: PipelineProcesses, kafka: KafkaBroker, topic_prefix: str, ferretdb: FerretDBServer, database: str
 ) -> None:
     examples = list(example_reports().values())
-    first, second = raw_event(examples[0], "ev-1"), raw_event(examples[1], "ev-2")
+    first, second = await seal_raw_events(
+        ferretdb.uri, database, [raw_event(examples[0], "ev-1"), raw_event(examples[1], "ev-2")]
+    )
     topic = f"{topic_prefix}{Topic.RAW}"
     pipeline.start("deidentify")
-    await produce(
-        kafka.bootstrap_servers, topic, [first.model_dump_json().encode(), *POISON, second.model_dump_json().encode()]
-    )
+    await produce(kafka.bootstrap_servers, topic, [first, *POISON, second])
 
     out = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED}", count=2, within_s=90)
     events = [DeidentifiedEvent.model_validate_json(r.value) for r in out]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -24,7 +26,20 @@ def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ValidationError, match="pseudonym_key"):
         DeidentifySettings()
     monkeypatch.setenv("PSO_DEIDENTIFY_PSEUDONYM_KEY", "a-real-secret-from-the-vault")
-    assert DeidentifySettings().pseudonym_key.get_secret_value() != DEVELOPMENT_SECRET
+    with pytest.raises(ValidationError, match="master_key"):
+        DeidentifySettings()
+    monkeypatch.setenv("PSO_DEIDENTIFY_MASTER_KEY", "another-real-secret-from-the-vault")
+    settings = DeidentifySettings()
+    assert settings.pseudonym_key.get_secret_value() != DEVELOPMENT_SECRET
+    assert settings.master_key_secret() == "another-real-secret-from-the-vault"
+
+
+def test_the_master_key_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret_file = tmp_path / "master.key"
+    secret_file.write_text("from-a-mounted-secret\n")
+    monkeypatch.setenv("PSO_INTAKE_ENVIRONMENT", "production")
+    monkeypatch.setenv("PSO_INTAKE_MASTER_KEY_FILE", str(secret_file))
+    assert IntakeSettings().master_key_secret() == "from-a-mounted-secret"
 
 
 def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:

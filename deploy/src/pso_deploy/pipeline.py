@@ -47,7 +47,7 @@ class PipelineConfig:
             values["PORT"] = str(self.intake_port)
         else:
             values["DATA_DIR"] = str(self.workdir / "faust")
-        if service in {"intake", "notify"}:  # intake keeps its API keys in the store
+        if service in {"intake", "deidentify", "notify"}:  # API keys, data keys, events
             values |= {"STORE_URI": self.store_uri, "STORE_DATABASE": self.store_database}
         if service == "notify" and self.webhook_url:
             values["WEBHOOK_URL"] = self.webhook_url

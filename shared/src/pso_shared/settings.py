@@ -8,6 +8,7 @@ local development and tests.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -72,3 +73,25 @@ class StreamSettings(KafkaSettings):
     def group_id(self, stage: str) -> str:
         """The consumer group: explicit, or derived from the stage and the topic prefix."""
         return self.consumer_group or f"{self.kafka_topic_prefix}pso-{stage}"
+
+
+class SealingSettings(StoreSettings):
+    """The master key that wraps the organisations' data keys (see ``pso_shared.sealing``)."""
+
+    master_key: SecretStr | None = None
+    """The master key's secret, at least 32 random bytes (e.g. ``openssl rand -base64 32``)."""
+    master_key_file: Path | None = None
+    """A file holding the secret instead (e.g. a mounted secret); it wins over ``master_key``."""
+
+    @model_validator(mode="after")
+    def _require_a_master_key_in_production(self) -> SealingSettings:
+        if self.environment == "production" and self.master_key is None and self.master_key_file is None:
+            msg = "master_key or master_key_file must be set in production"
+            raise ValueError(msg)
+        return self
+
+    def master_key_secret(self) -> str:
+        """The configured secret; the development default outside production."""
+        if self.master_key_file is not None:
+            return self.master_key_file.read_text(encoding="utf-8").strip()
+        return self.master_key.get_secret_value() if self.master_key else DEVELOPMENT_SECRET

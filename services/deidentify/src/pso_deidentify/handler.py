@@ -1,22 +1,47 @@
-"""The stage's message handler: parse, de-identify, publish."""
+"""The stage's message handler: open the sealed report, de-identify it, publish."""
 
 from __future__ import annotations
+
+from pymongo import AsyncMongoClient
 
 from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.settings import DeidentifySettings
 from pso_deidentify.transform import deidentify_event
-from pso_shared.messages.raw import RawEvent
+from pso_shared.messages.raw import SealedRawEvent
+from pso_shared.sealing import KeyRing, master_key_from_secret, unseal_event
 from pso_shared.stage import Handler, Origin, Publisher
+from pso_shared.store import Document, create_store_client, store_database
 from pso_shared.topics import Topic
 from pso_shared.validation import parse_message
 
 
-def build_handler(settings: DeidentifySettings) -> Handler:
+class DeidentifyResources:
+    """The key ring (in the store), opened on the worker's event loop."""
+
+    def __init__(self, settings: DeidentifySettings) -> None:
+        self._settings = settings
+        self._client: AsyncMongoClient[Document] | None = None
+        self.ring: KeyRing | None = None
+
+    async def start(self) -> None:
+        self._client = create_store_client(self._settings)
+        master = master_key_from_secret(self._settings.master_key_secret())
+        self.ring = KeyRing(store_database(self._client, self._settings), master)
+
+    async def stop(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+
+def build_handler(settings: DeidentifySettings, resources: DeidentifyResources) -> Handler:
     key = settings.pseudonym_key.get_secret_value().encode()
     target = settings.topics.name(Topic.DEIDENTIFIED)
 
     async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
-        raw = parse_message(RawEvent, value)
+        if resources.ring is None:
+            msg = "deidentify resources not started"
+            raise RuntimeError(msg)
+        raw = await unseal_event(parse_message(SealedRawEvent, value), resources.ring)
         event = deidentify_event(raw, policy=SAFE_HARBOR, key=key)
         await publish(target, key=event.event_id.encode(), value=event.model_dump_json(exclude_none=True).encode())
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from pso_shared.settings import DEVELOPMENT_SECRET, StreamSettings
+from pso_shared.settings import DEVELOPMENT_SECRET, SealingSettings, StreamSettings
 
 
-class DeidentifySettings(StreamSettings):
+class DeidentifySettings(StreamSettings, SealingSettings):
     model_config = SettingsConfigDict(env_prefix="PSO_DEIDENTIFY_")
 
     pseudonym_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)

@@ -17,6 +17,7 @@ from pso_intake.settings import IntakeSettings
 from pso_intake.status import EventStatusReader
 from pso_intake.submission import Submitter
 from pso_shared.apikeys import ApiKeyStore
+from pso_shared.sealing import KeyRing, master_key_from_secret
 from pso_shared.store import create_store_client, store_database
 
 
@@ -34,7 +35,8 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         registry = ReportRegistry(
             database, wait_s=settings.produce_timeout_s, stale_after_s=settings.claim_stale_after_s
         )
-        app.state.submitter = Submitter(registry, publisher)
+        ring = KeyRing(database, master_key_from_secret(settings.master_key_secret()))
+        app.state.submitter = Submitter(registry, publisher, ring)
         app.state.status_reader = EventStatusReader(registry, database)
         try:
             await publisher.is_ready()  # connect early; a broker that is down is not fatal

@@ -7,23 +7,29 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
+from pymongo.asynchronous.database import AsyncDatabase
 
 from pso_intake.settings import IntakeSettings
 from pso_shared.apikeys import ApiKey, ApiKeyStore, Role
 from pso_shared.errors import StoreUnavailableError
-from pso_shared.store import create_store_client, store_database
+from pso_shared.sealing import KeyRing, master_key_from_secret
+from pso_shared.store import Document, create_store_client, store_database
 
 commands = typer.Typer(no_args_is_help=True, help="Manage API keys. Keys are shown once, at creation.")
 _T = TypeVar("_T")
 
 
 def _with_store(action: Callable[[ApiKeyStore], Awaitable[_T]]) -> _T:
+    return _with_database(lambda database, _: action(ApiKeyStore(database)))
+
+
+def _with_database(action: Callable[[AsyncDatabase[Document], IntakeSettings], Awaitable[_T]]) -> _T:
     settings = IntakeSettings()
 
     async def run() -> _T:
         client = create_store_client(settings)
         try:
-            return await action(ApiKeyStore(store_database(client, settings)))
+            return await action(store_database(client, settings), settings)
         finally:
             await client.close()
 
@@ -66,3 +72,20 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The key id, as shown by '
         typer.echo(f"Error: no key with id {key_id}", err=True)
         raise typer.Exit(code=1)
     typer.echo(f"revoked {_describe(key)}")
+
+
+@commands.command()
+def shred(
+    org: Annotated[str, typer.Option(help="The organisation whose data keys are destroyed.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+) -> None:
+    """Crypto-shred: destroy an organisation's data keys, so its raw messages can never be read again."""
+    if not yes:
+        typer.echo("Error: shredding cannot be undone; repeat with --yes", err=True)
+        raise typer.Exit(code=2)
+
+    async def destroy(database: AsyncDatabase[Document], settings: IntakeSettings) -> int:
+        return await KeyRing(database, master_key_from_secret(settings.master_key_secret())).shred(org)
+
+    count = _with_database(destroy)
+    typer.echo(f"shredded {count} data key(s) of {org}")

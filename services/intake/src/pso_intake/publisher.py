@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaProducer
 from pso_intake.settings import IntakeSettings
 from pso_shared.errors import BrokerUnavailableError
 from pso_shared.kafka import broker_errors, create_producer, send_durably
-from pso_shared.messages.raw import RawEvent
+from pso_shared.messages.raw import SealedRawEvent
 from pso_shared.topics import Topic
 
 
@@ -44,7 +44,7 @@ class RawEventPublisher:
                 self._producer = producer
             return self._producer
 
-    async def publish(self, event: RawEvent) -> None:
+    async def publish(self, event: SealedRawEvent) -> None:
         """Return only once the broker acknowledged the event (acks=all)."""
         producer = await self._connected()
         value = event.model_dump_json(exclude_none=True).encode()

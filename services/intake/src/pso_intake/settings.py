@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from pso_shared.settings import KafkaSettings, StoreSettings
+from pso_shared.settings import KafkaSettings, SealingSettings
 
 MIB = 1024 * 1024
 
 
-class IntakeSettings(KafkaSettings, StoreSettings):
+class IntakeSettings(KafkaSettings, SealingSettings):
     model_config = SettingsConfigDict(env_prefix="PSO_INTAKE_")
 
     host: str = "127.0.0.1"

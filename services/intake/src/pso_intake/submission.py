@@ -13,6 +13,7 @@ from pso_shared.apikeys import ApiKey
 from pso_shared.errors import BrokerUnavailableError
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport
+from pso_shared.sealing import KeyRing, seal_event
 from pso_shared.types import utc_now
 
 
@@ -24,9 +25,10 @@ class Accepted(BaseModel):
 
 
 class Submitter:
-    def __init__(self, registry: ReportRegistry, publisher: RawEventPublisher) -> None:
+    def __init__(self, registry: ReportRegistry, publisher: RawEventPublisher, ring: KeyRing) -> None:
         self._registry = registry
         self._publisher = publisher
+        self._ring = ring
 
     async def submit(self, report: EventReport, caller: ApiKey, correlation_id: str | None) -> Accepted:
         """Accept one report; return only once it is durable in Kafka (or was before)."""
@@ -42,7 +44,7 @@ class Submitter:
             report=report,
         )
         try:
-            await self._publisher.publish(event)
+            await self._publisher.publish(await seal_event(event, self._ring))
         except BrokerUnavailableError:
             await self._registry.abandon(decision)
             raise

@@ -1,6 +1,12 @@
-"""``pso.events.raw.v1``: reports as accepted by intake. Identifying; read only by deidentify."""
+"""``pso.events.raw.v1``: reports as accepted by intake. Identifying; read only by deidentify.
+
+On the topic each report is sealed (``SealedRawEvent``: encrypted with its organisation's data key,
+see ``pso_shared.sealing``); ``RawEvent`` is the same event opened, in memory only.
+"""
 
 from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
 
 from pso_shared.messages.envelope import Envelope
 from pso_shared.report import EventReport
@@ -12,3 +18,20 @@ class RawEvent(Envelope):
 
     received_at: UtcDatetime
     report: EventReport
+
+
+class SealedPayload(BaseModel):
+    """Ciphertext and what is needed to open it with the key ring; base64-encoded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key_id: str
+    nonce: str
+    ciphertext: str
+
+
+class SealedRawEvent(Envelope):
+    """What the raw topic carries: the envelope in clear, the whole report encrypted."""
+
+    received_at: UtcDatetime
+    sealed_report: SealedPayload
