@@ -53,13 +53,15 @@ def run(
         )
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 - signal handler
+def _stop_on_signal(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001 - signal handler
     raise KeyboardInterrupt
 
 
 def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_port: int, keep_running: bool) -> None:
-    # SIGTERM (a supervisor, `timeout`) cleans up like Ctrl-C instead of orphaning the services.
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # SIGTERM (a supervisor, `timeout`) cleans up like Ctrl-C instead of orphaning the services, and
+    # SIGINT does too even where the shell started us with it ignored (a background job).
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGINT, _stop_on_signal)
     run_dir = default_run_dir()
     kafka = KafkaBroker(KafkaConfig(workdir=run_dir / "kafka", port=kafka_port, controller_port=kafka_port + 1))
     store = FerretDBServer(FerretDBConfig(workdir=run_dir / "ferretdb", port=store_port))
