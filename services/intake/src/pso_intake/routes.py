@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from pso_intake.auth import Caller
 from pso_intake.batch import BatchResult, parse_items, submit_batch
+from pso_intake.openapi_examples import contract_examples
 from pso_intake.problems import ProblemError
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.settings import IntakeSettings
@@ -45,7 +46,7 @@ SettingsDep = Annotated[IntakeSettings, Depends(_settings)]
 _REPORT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": EventReport.model_json_schema()}},
+        "content": {"application/json": {"schema": EventReport.model_json_schema(), "examples": contract_examples()}},
     }
 }
 
