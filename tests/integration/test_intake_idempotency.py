@@ -6,6 +6,7 @@ import asyncio
 import copy
 from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -104,3 +105,18 @@ async def test_the_same_report_id_of_another_organisation_is_another_event(
     theirs = await intake.post("/v1/events", json=other, headers={"authorization": f"Bearer {admin}"})
     assert theirs.status_code == 202
     assert theirs.json()["event_id"] != mine["event_id"]
+
+
+async def test_a_fhir_adverse_event_becomes_a_raw_event_of_the_keys_organisation(
+    intake: httpx.AsyncClient, kafka: KafkaBroker, topic_prefix: str, ferretdb: FerretDBServer, database: str
+) -> None:
+    document = (Path(__file__).parents[1] / "data" / "fhir" / "medication-wrong-rate.json").read_bytes()
+    response = await intake.post("/v1/events", content=document, headers={"content-type": "application/fhir+json"})
+    assert response.status_code == 202, response.text
+    again = await intake.post("/v1/events", content=document, headers={"content-type": "application/fhir+json"})
+    assert again.json()["status"] == "duplicate"
+    (event,) = await raw_messages(kafka, topic_prefix, ferretdb, database, at_least=1)
+    assert event.event_id == response.json()["event_id"]
+    assert event.report.provider.org_id == report()["provider"]["org_id"]
+    assert event.report.medication is not None
+    assert event.report.medication.name == "heparin"

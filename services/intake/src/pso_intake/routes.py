@@ -10,12 +10,14 @@ from pydantic import ValidationError
 
 from pso_intake.auth import Caller
 from pso_intake.batch import BatchResult, parse_items, submit_batch
+from pso_intake.fhir import FHIR_JSON, report_from_fhir
 from pso_intake.openapi_examples import contract_examples
 from pso_intake.problems import ProblemError
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.settings import IntakeSettings
 from pso_intake.status import EventStatus, EventStatusReader
 from pso_intake.submission import Accepted, Submitter
+from pso_shared.apikeys import ApiKey, Role
 from pso_shared.report import EventReport
 from pso_shared.validation import problems_of
 
@@ -46,7 +48,18 @@ SettingsDep = Annotated[IntakeSettings, Depends(_settings)]
 _REPORT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": EventReport.model_json_schema(), "examples": contract_examples()}},
+        "content": {
+            "application/json": {"schema": EventReport.model_json_schema(), "examples": contract_examples()},
+            FHIR_JSON: {
+                "schema": {
+                    "type": "object",
+                    "description": "An HL7 FHIR R4 AdverseEvent with its subject, recorder, location and "
+                    "suspectEntity resources contained; provider API keys only (the organisation is the key's).",
+                    "required": ["resourceType", "actuality", "subject"],
+                    "properties": {"resourceType": {"const": "AdverseEvent"}},
+                }
+            },
+        },
     }
 }
 
@@ -68,7 +81,7 @@ async def submit_event(
 ) -> Accepted:
     """Accept one v1 report: 202 once Kafka has durably acknowledged it, 200 for a resend."""
     body = await read_limited_body(request, settings.max_body_bytes)
-    report = parse_report(body, request.headers.get("content-type", ""))
+    report = parse_report(body, request.headers.get("content-type", ""), caller)
     accepted = await submitter.submit(report, caller, correlation_id)
     if accepted.status == "duplicate":
         response.status_code = 200
@@ -104,13 +117,22 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", maxsplit=1)[0].strip().lower()
+
+
 def require_json(content_type: str) -> None:
-    if content_type.split(";", maxsplit=1)[0].strip().lower() != "application/json":
+    if _media_type(content_type) != "application/json":
         raise ProblemError(415, "Unsupported media type", "Send reports as application/json.")
 
 
-def parse_report(body: bytes, content_type: str) -> EventReport:
-    """Validate a report, turning every failure into a 4xx problem with field paths."""
+def parse_report(body: bytes, content_type: str, caller: ApiKey) -> EventReport:
+    """A v1 report, or a FHIR AdverseEvent mapped onto one; every failure a 4xx with field paths."""
+    if _media_type(content_type) == FHIR_JSON:
+        if caller.role is not Role.PROVIDER:
+            detail = "FHIR reports take their organisation from a provider API key; send v1 JSON instead."
+            raise ProblemError(422, "Organisation unknown", detail)
+        return report_from_fhir(body, org_id=caller.org_id)
     require_json(content_type)
     try:
         return EventReport.model_validate_json(body)
