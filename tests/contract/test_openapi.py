@@ -27,4 +27,7 @@ def test_the_document_describes_every_route_with_examples() -> None:
     body = paths["/v1/events"]["post"]["requestBody"]["content"]["application/json"]
     assert set(body["examples"]) == set(contract_examples())
     assert body["schema"]["title"] == "EventReport"
-    assert {"200", "202"} <= set(paths["/v1/events"]["post"]["responses"])
+    responses = paths["/v1/events"]["post"]["responses"]
+    assert {"200", "202", "401", "403", "413", "415", "422", "429", "503"} <= set(responses)
+    assert "application/problem+json" in responses["422"]["content"]
+    assert "404" in paths["/v1/events/{event_id}"]["get"]["responses"]

@@ -112,3 +112,11 @@ def test_invalid_fhir_is_422_with_the_field(body: bytes, field: str) -> None:
     assert caught.value.status == 422
     assert any(field in e.field for e in caught.value.errors), caught.value.errors
     assert "Harold" not in str([e.reason for e in caught.value.errors])
+
+
+@pytest.mark.parametrize("actuality", [[], {}, None, 3])
+def test_an_actuality_of_the_wrong_type_is_422_not_a_crash(actuality: object) -> None:
+    body = json.dumps({"resourceType": "AdverseEvent", "actuality": actuality, "subject": None}).encode()
+    with pytest.raises(ProblemError) as caught:
+        report_from_fhir(body, org_id="o")
+    assert caught.value.errors[0].field == "actuality"

@@ -81,7 +81,7 @@ def _check_kind(body: bytes) -> None:
         problem = FieldProblem(field="resourceType", reason="must be 'AdverseEvent'")
         msg = "Only AdverseEvent resources are accepted."
         raise _invalid(msg, [problem])
-    if document.get("actuality") not in {"actual", "potential"}:
+    if document.get("actuality") not in ("actual", "potential"):  # a tuple: the value may be unhashable
         problem = FieldProblem(field="actuality", reason="must be 'actual' or 'potential'")
         msg = "The AdverseEvent's actuality is missing or unknown."
         raise _invalid(msg, [problem])

@@ -10,12 +10,39 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pso_shared.errors import BrokerUnavailableError, StoreUnavailableError
 from pso_shared.validation import FieldProblem, field_path
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, as every error of intake is."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] = []
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, all problem documents."""
+    described = {
+        401: "No, unknown or revoked API key",
+        403: "The key may not do this",
+        404: "No such event for this key",
+        413: "Body too large",
+        415: "Not a supported media type",
+        422: "Invalid input; ``errors`` names each field and reason",
+        429: "Over the key's rate limit; see Retry-After",
+        503: "Kafka or the store is unavailable; see Retry-After",
+    }
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {status: {"description": described[status], "model": Problem, "content": content} for status in statuses}
 
 
 class ProblemError(Exception):

@@ -12,7 +12,7 @@ from pso_intake.auth import Caller
 from pso_intake.batch import BatchResult, parse_items, submit_batch
 from pso_intake.fhir import FHIR_JSON, report_from_fhir
 from pso_intake.openapi_examples import contract_examples
-from pso_intake.problems import ProblemError
+from pso_intake.problems import ProblemError, problem_responses
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.settings import IntakeSettings
 from pso_intake.status import EventStatus, EventStatusReader
@@ -69,7 +69,10 @@ _REPORT_BODY: dict[str, Any] = {
     status_code=202,
     response_model=Accepted,
     openapi_extra=_REPORT_BODY,
-    responses={200: {"model": Accepted, "description": "A resend of content already accepted."}},
+    responses={
+        200: {"model": Accepted, "description": "A resend of content already accepted."},
+        **problem_responses(401, 403, 413, 415, 422, 429, 503),
+    },
 )
 async def submit_event(
     request: Request,
@@ -88,7 +91,7 @@ async def submit_event(
     return accepted
 
 
-@router.post("/v1/events:batch", response_model=BatchResult)
+@router.post("/v1/events:batch", response_model=BatchResult, responses=problem_responses(401, 413, 415, 422, 429, 503))
 async def submit_batch_of_events(
     request: Request,
     caller: Caller,
@@ -142,7 +145,7 @@ def parse_report(body: bytes, content_type: str, caller: ApiKey) -> EventReport:
         ) from None
 
 
-@router.get("/v1/events/{event_id}", response_model=EventStatus)
+@router.get("/v1/events/{event_id}", response_model=EventStatus, responses=problem_responses(401, 404, 422, 429, 503))
 async def event_status(event_id: Annotated[str, Path(max_length=64)], caller: Caller, request: Request) -> EventStatus:
     """Where an event is. Only its own organisation's keys (and PSO keys) see it; others get 404."""
     reader: EventStatusReader = request.app.state.status_reader
