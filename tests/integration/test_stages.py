@@ -21,6 +21,7 @@ from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
+from pso_notify.store import NotifyStore
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.messages.deidentified import DeidentifiedEvent
 from pso_shared.messages.raw import RawEvent
@@ -185,3 +186,19 @@ async def test_notify_stores_alerts_and_replay_changes_nothing(
     finally:
         first.stop_all()
         receiver.stop()
+
+
+async def test_notify_keeps_the_newest_revision(ferretdb: FerretDBServer, database: str) -> None:
+    source = example_reports()["fall-incident.json"]
+    first = classify_event(deidentified(source, "ev-r"))
+    second = first.model_copy(update={"revision": 2, "correlation_id": "amended"})
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(ferretdb.uri)
+    try:
+        store = NotifyStore(client[database])
+        await store.save_event(second)
+        await store.save_event(first)  # a late redelivery of revision 1
+        stored = await client[database]["events"].find_one({"_id": "ev-r"})
+    finally:
+        await client.close()
+    assert stored is not None
+    assert (stored["revision"], stored["correlation_id"]) == (2, "amended")
