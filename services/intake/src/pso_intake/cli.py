@@ -32,9 +32,9 @@ def serve() -> None:
         port=settings.port,
         log_config=None,
         access_log=False,
-        timeout_keep_alive=5,
-        limit_concurrency=1000,
-        h11_max_incomplete_event_size=16 * 1024,
+        timeout_keep_alive=settings.keep_alive_timeout_s,
+        limit_concurrency=settings.max_connections,
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )
 
 

@@ -16,6 +16,12 @@ class IntakeSettings(KafkaSettings, SealingSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     max_body_bytes: int = Field(default=MIB, ge=1024, le=16 * MIB)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    """Request line and headers larger than this are refused by the server."""
+    keep_alive_timeout_s: int = Field(default=5, ge=1)
+    """Idle keep-alive connections are closed after this, so slow or idle clients do not pile up."""
+    max_connections: int = Field(default=1000, ge=1)
+    """Concurrent connections and requests beyond this get 503 from the server."""
     produce_timeout_s: float = Field(default=5.0, gt=0)
     """How long a request waits for Kafka's acknowledgement before answering 503."""
     retry_after_s: int = Field(default=5, ge=1)
