@@ -77,7 +77,16 @@ class ReportRegistry:
         key = report_key(report.provider.org_id, report.report_id)
         digest = content_hash(report)
         async with store_errors():
-            event_id = await self._event_id(key, report.provider.org_id)
+            found = await self._reports.find_one({"_id": key})
+            if found is None:
+                created = await self._create_identity(key, report.provider.org_id)
+                # A report seen for the first time: revision 1 is ours unless a concurrent twin won.
+                first = await self._claim(key, created, digest, 1) if created else None
+                if first is not None:
+                    return first
+                found = await self._reports.find_one({"_id": key})
+            assert found is not None  # noqa: S101 - it exists: we or a concurrent twin inserted it
+            event_id = str(found["event_id"])
             deadline = time.monotonic() + self._wait_s
             while True:
                 decision = await self._try(key, event_id, digest)
@@ -97,24 +106,28 @@ class ReportRegistry:
         async with store_errors():
             await self._reports.delete_one({"_id": decision.claim_id})
 
-    async def _event_id(self, key: str, org_id: str) -> str:
-        found = await self._reports.find_one({"_id": key})
-        if found is None:
-            await self._create_identity(key, org_id)
-            found = await self._reports.find_one({"_id": key})
-        assert found is not None  # noqa: S101 - inserted just above
-        return str(found["event_id"])
-
-    async def _create_identity(self, key: str, org_id: str) -> None:
-        """Insert the event's index entry first, then the identity: a crash or a lost race in
-        between leaves only an entry for an event id that no report maps to."""
+    async def _create_identity(self, key: str, org_id: str) -> str | None:
+        """The new event id, or ``None`` if a concurrent first submission created it. The event's
+        index entry goes first: a crash or a lost race leaves only an entry that no report maps to."""
         event_id = str(uuid.uuid4())
         entry = {"_id": event_entry_id(event_id), "event_id": event_id, "org_id": org_id, "report_key": key}
         await self._reports.insert_one(entry)
         try:
             await self._reports.insert_one({"_id": key, "event_id": event_id})
-        except DuplicateKeyError:  # a concurrent first submission won
+        except DuplicateKeyError:
             await self._reports.delete_one({"_id": entry["_id"]})
+            return None
+        return event_id
+
+    async def _claim(self, key: str, event_id: str, digest: str, revision: int) -> Decision | None:
+        """Claim ``revision`` for this content; ``None`` if another submission claimed it first."""
+        claim_id = f"{key}/{revision}"
+        document = {"_id": claim_id, "content_hash": digest, "state": "pending", "claimed_at": time.time()}
+        try:
+            await self._reports.insert_one(document)
+        except DuplicateKeyError:
+            return None
+        return Decision(event_id=event_id, revision=revision, produce=True, claim_id=claim_id)
 
     async def event(self, event_id: str) -> EventEntry | None:
         """Which organisation an event belongs to and its latest produced revision."""
@@ -147,14 +160,8 @@ class ReportRegistry:
             return Decision(event_id=event_id, revision=latest, produce=True, claim_id=claim["_id"])
         if in_flight:
             return None  # another content's revision is being produced; amend after it
-        revision = latest + 1
-        claim_id = f"{key}/{revision}"
-        try:
-            document = {"_id": claim_id, "content_hash": digest, "state": "pending", "claimed_at": time.time()}
-            await self._reports.insert_one(document)
-        except DuplicateKeyError:
-            return await self._try(key, event_id, digest)  # someone claimed it first: look again
-        return Decision(event_id=event_id, revision=revision, produce=True, claim_id=claim_id)
+        claimed = await self._claim(key, event_id, digest, latest + 1)
+        return claimed or await self._try(key, event_id, digest)  # someone claimed it first: look again
 
     def _stale(self, claim: dict[str, Any]) -> bool:
         return time.time() - float(claim["claimed_at"]) >= self._stale_after_s
