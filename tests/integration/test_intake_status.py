@@ -10,6 +10,7 @@ from pymongo import AsyncMongoClient
 
 from pso_classify.handler import classify_event
 from pso_deidentify.policy import SAFE_HARBOR
+from pso_deidentify.progress import record_deidentified
 from pso_deidentify.transform import deidentify_event
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
@@ -46,6 +47,15 @@ async def store_as_notify_would(uri: str, database: str, source: dict[str, Any],
         await client.close()
 
 
+async def record_progress(uri: str, database: str, event_id: str) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
+    try:
+        await record_deidentified(client[database], event_id, 1)
+        await record_deidentified(client[database], event_id, 1)  # a redelivery changes nothing
+    finally:
+        await client.close()
+
+
 async def test_the_owner_follows_its_event_and_others_get_404(
     kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str
 ) -> None:
@@ -68,6 +78,11 @@ async def test_the_owner_follows_its_event_and_others_get_404(
         assert other.json() == unknown.json()  # nothing tells the two apart
         by_pso = await intake.get(f"/v1/events/{event_id}", headers={"authorization": f"Bearer {analyst}"})
         assert by_pso.status_code == 200
+
+        await record_progress(ferretdb.uri, database, event_id)
+        deidentified = (await intake.get(f"/v1/events/{event_id}")).json()
+        assert deidentified["stage"] == "deidentified"
+        assert deidentified["stages"]["classified"] is False
 
         await store_as_notify_would(ferretdb.uri, database, source, event_id)
         alerted = (await intake.get(f"/v1/events/{event_id}")).json()

@@ -94,6 +94,8 @@ async def test_deidentify_stage_with_poison_messages(
     assert "RawEvent invalid" in reasons[1]
     assert "received_at" in reasons[1]
     assert all(dict(r.headers)["pso-dlq-stage"] == b"deidentify" for r in dead)
+    progress = await snapshot_progress(ferretdb.uri, database)
+    assert progress == [{"_id": "ev-1", "deidentified_revision": 1}, {"_id": "ev-2", "deidentified_revision": 1}]
     pipeline.raise_if_exited()
 
 
@@ -120,6 +122,14 @@ async def test_classify_stage(pipeline: PipelineProcesses, kafka: KafkaBroker, t
         kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED.dead_letter}", count=1, within_s=30
     )
     assert [r.value for r in dead] == [POISON[0]]
+
+
+async def snapshot_progress(uri: str, database: str) -> list[dict[str, Any]]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
+    try:
+        return await client[database]["progress"].find().sort("_id").to_list()
+    finally:
+        await client.close()
 
 
 async def snapshot(uri: str, database: str) -> dict[str, list[dict[str, Any]]]:

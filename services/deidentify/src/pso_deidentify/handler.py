@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
 
 from pso_deidentify.policy import SAFE_HARBOR
+from pso_deidentify.progress import record_deidentified
 from pso_deidentify.settings import DeidentifySettings
 from pso_deidentify.transform import deidentify_event
 from pso_shared.messages.raw import SealedRawEvent
@@ -22,11 +24,13 @@ class DeidentifyResources:
         self._settings = settings
         self._client: AsyncMongoClient[Document] | None = None
         self.ring: KeyRing | None = None
+        self.database: AsyncDatabase[Document] | None = None
 
     async def start(self) -> None:
         self._client = create_store_client(self._settings)
         master = master_key_from_secret(self._settings.master_key_secret())
-        self.ring = KeyRing(store_database(self._client, self._settings), master)
+        self.database = store_database(self._client, self._settings)
+        self.ring = KeyRing(self.database, master)
 
     async def stop(self) -> None:
         if self._client is not None:
@@ -38,11 +42,12 @@ def build_handler(settings: DeidentifySettings, resources: DeidentifyResources) 
     target = settings.topics.name(Topic.DEIDENTIFIED)
 
     async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
-        if resources.ring is None:
+        if resources.ring is None or resources.database is None:
             msg = "deidentify resources not started"
             raise RuntimeError(msg)
         raw = await unseal_event(parse_message(SealedRawEvent, value), resources.ring)
         event = deidentify_event(raw, policy=SAFE_HARBOR, key=key)
         await publish(target, key=event.event_id.encode(), value=event.model_dump_json(exclude_none=True).encode())
+        await record_deidentified(resources.database, event.event_id, event.revision)
 
     return handle

@@ -1,8 +1,7 @@
 """``GET /v1/events/{event_id}``: where an event is, for its own organisation (or the PSO).
 
-Stages come from the store: intake's registry (received), notify's ``events`` (classified, which
-implies de-identified) and ``alerts`` (alerted). The de-identify stage keeps no record of its own yet,
-so an event is shown de-identified only once it is classified.
+Stages come from the store: intake's registry (received), deidentify's ``progress`` (de-identified),
+notify's ``events`` (classified) and ``alerts`` (alerted).
 """
 
 from __future__ import annotations
@@ -45,6 +44,7 @@ class EventStatusReader:
         self._registry = registry
         self._events = database["events"]
         self._alerts = database["alerts"]
+        self._progress = database["progress"]
 
     async def status(self, event_id: str, caller: ApiKey) -> EventStatus:
         """The event's status; 404 alike for unknown events and other organisations' events."""
@@ -52,17 +52,18 @@ class EventStatusReader:
         if entry is None or (caller.role is Role.PROVIDER and entry.org_id != caller.org_id):
             raise ProblemError(404, "Not found", "There is no event with this id for this API key.")
         async with store_errors():
+            deidentified = await self._progress.find_one({"_id": event_id})
             classified = await self._events.find_one({"_id": event_id}, {"classification": 1, "revision": 1})
             alert = await self._alerts.find_one({"_id": f"immediate:{event_id}"}, {"rule": 1, "status": 1})
-        return _status(entry.event_id, entry.revision, classified, alert)
+        return _status(entry.event_id, entry.revision, deidentified is not None, classified, alert)
 
 
 def _status(
-    event_id: str, revision: int, classified: dict[str, Any] | None, alert: dict[str, Any] | None
+    event_id: str, revision: int, deidentified: bool, classified: dict[str, Any] | None, alert: dict[str, Any] | None
 ) -> EventStatus:
     stages: dict[Stage, bool] = {
         "received": True,
-        "deidentified": classified is not None,
+        "deidentified": deidentified or classified is not None,
         "classified": classified is not None,
         "alerted": alert is not None and alert.get("status") == "delivered",
     }
