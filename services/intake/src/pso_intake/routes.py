@@ -26,17 +26,18 @@ router = APIRouter()
 CorrelationId = Annotated[str | None, Header(alias="x-correlation-id", max_length=64)]
 
 
-def _publisher(request: Request) -> RawEventPublisher:
+# async: FastAPI runs plain ``def`` dependencies in a thread pool, a hop per request for nothing.
+async def _publisher(request: Request) -> RawEventPublisher:
     publisher: RawEventPublisher = request.app.state.publisher
     return publisher
 
 
-def _submitter(request: Request) -> Submitter:
+async def _submitter(request: Request) -> Submitter:
     submitter: Submitter = request.app.state.submitter
     return submitter
 
 
-def _settings(request: Request) -> IntakeSettings:
+async def _settings(request: Request) -> IntakeSettings:
     settings: IntakeSettings = request.app.state.settings
     return settings
 
