@@ -31,6 +31,7 @@ test-infra:
 bench: setup
 	$(VENV)/python bench/e2e.py --rate 50 --count 1500
 	$(VENV)/python bench/e2e.py --rate 500 --count 5000
+	$(VENV)/python bench/intake.py --count 3000 --rate 200
 
 up: setup
 	$(VENV)/pso up

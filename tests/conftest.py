@@ -15,6 +15,7 @@ from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
 from pso_deploy.paths import contract_dir as find_contract_dir
 from pso_deploy.paths import free_port
+from pso_deploy.pipeline import PipelineConfig
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +58,18 @@ def contract_dir() -> Path:
     if not (path / "event-report.v1.schema.json").is_file():
         pytest.fail(f"the wire contract is missing: expected it at {path} (set PSO_CONTRACT_DIR)")
     return path
+
+
+@pytest.fixture
+def pipeline_config(
+    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, tmp_path: Path
+) -> PipelineConfig:
+    """Where this test's service processes find the broker and store, with its own topics and database."""
+    return PipelineConfig(
+        kafka_bootstrap_servers=kafka.bootstrap_servers,
+        store_uri=ferretdb.uri,
+        store_database=database,
+        topic_prefix=topic_prefix,
+        workdir=tmp_path,
+        environment="test",
+    )

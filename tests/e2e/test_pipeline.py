@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +14,6 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from pso_deploy.ferretdb import FerretDBServer
-from pso_deploy.kafka import KafkaBroker
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
@@ -43,25 +42,9 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture
-def pipeline(
-    kafka: KafkaBroker,
-    ferretdb: FerretDBServer,
-    topic_prefix: str,
-    database: str,
-    tmp_path: Path,
-    receiver: WebhookReceiver,
-) -> Iterator[PipelineProcesses]:
+def pipeline(pipeline_config: PipelineConfig, receiver: WebhookReceiver) -> Iterator[PipelineProcesses]:
     processes = PipelineProcesses(
-        PipelineConfig(
-            kafka_bootstrap_servers=kafka.bootstrap_servers,
-            store_uri=ferretdb.uri,
-            store_database=database,
-            topic_prefix=topic_prefix,
-            intake_port=free_port(),
-            webhook_url=receiver.url,
-            workdir=tmp_path,
-            environment="test",
-        )
+        dataclasses.replace(pipeline_config, intake_port=free_port(), webhook_url=receiver.url)
     )
     processes.start_all()
     yield processes

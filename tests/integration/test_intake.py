@@ -11,43 +11,18 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
 from pso_deploy.paths import free_port
-from pso_intake.app import create_app
-from pso_intake.settings import IntakeSettings
 from pso_shared.apikeys import Role
-from pso_shared.kafka import ensure_topics
 from pso_shared.topics import Topic
 from tests.factories import example_reports, report
+from tests.intake_support import intake_client, intake_settings
 from tests.kafka_support import read_records
 from tests.store_support import create_api_key, open_raw_messages
 
 pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(120)]
-
-
-def settings_for(bootstrap: str, prefix: str, store: FerretDBServer, database: str) -> IntakeSettings:
-    return IntakeSettings(
-        kafka_bootstrap_servers=bootstrap,
-        kafka_topic_prefix=prefix,
-        store_uri=SecretStr(store.uri),
-        store_database=database,
-        produce_timeout_s=3,
-        auth_cache_s=0,
-        environment="test",
-    )
-
-
-async def client_for(settings: IntakeSettings, key: str) -> AsyncIterator[httpx.AsyncClient]:
-    await ensure_topics(settings, settings.topics.all_names())
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        headers = {"authorization": f"Bearer {key}"}
-        async with httpx.AsyncClient(transport=transport, base_url="http://intake", headers=headers) as client:
-            yield client
 
 
 @pytest.fixture
@@ -56,7 +31,9 @@ async def intake(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Intake with a PSO admin key, which may submit for any organisation."""
     key = await create_api_key(ferretdb.uri, database, org_id="pso", role=Role.PSO_ADMIN)
-    async for client in client_for(settings_for(kafka.bootstrap_servers, topic_prefix, ferretdb, database), key):
+    async with intake_client(
+        intake_settings(kafka, ferretdb, topic_prefix, database, produce_timeout_s=3), key
+    ) as client:
         yield client
 
 
@@ -147,9 +124,9 @@ async def test_503_while_the_broker_is_down_and_202_after(
     )
     broker.start()
     key = await create_api_key(ferretdb.uri, database, org_id="pso", role=Role.PSO_ADMIN)
-    settings = settings_for(broker.bootstrap_servers, topic_prefix, ferretdb, database)
+    settings = intake_settings(broker, ferretdb, topic_prefix, database, produce_timeout_s=3)
     try:
-        async for intake in client_for(settings, key):
+        async with intake_client(settings, key) as intake:
             accepted = [await _accepted(intake, "before")]
             broker.stop()
             down = await intake.post("/v1/events", json=report(report_id="while-down"))

@@ -6,15 +6,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
-from pso_intake.app import create_app
-from pso_intake.settings import IntakeSettings
 from pso_shared.apikeys import Role
-from pso_shared.kafka import ensure_topics
 from tests.factories import report
+from tests.intake_support import intake_client, intake_settings
 from tests.store_support import create_api_key, revoke_api_key
 
 pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(120)]
@@ -27,18 +24,7 @@ async def intake(
     kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Intake without credentials: each test sends its own ``Authorization``."""
-    settings = IntakeSettings(
-        kafka_bootstrap_servers=kafka.bootstrap_servers,
-        kafka_topic_prefix=topic_prefix,
-        store_uri=SecretStr(ferretdb.uri),
-        store_database=database,
-        auth_cache_s=0,
-        environment="test",
-    )
-    await ensure_topics(settings, settings.topics.all_names())
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://a") as client:
+    async with intake_client(intake_settings(kafka, ferretdb, topic_prefix, database)) as client:
         yield client
 
 
@@ -98,20 +84,9 @@ async def test_the_key_is_never_echoed(intake: httpx.AsyncClient, ferretdb: Ferr
 async def test_over_the_rate_limit_is_429_with_retry_after(
     kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str
 ) -> None:
-    settings = IntakeSettings(
-        kafka_bootstrap_servers=kafka.bootstrap_servers,
-        kafka_topic_prefix=topic_prefix,
-        store_uri=SecretStr(ferretdb.uri),
-        store_database=database,
-        rate_limit_per_s=0.5,
-        rate_limit_burst=2,
-        environment="test",
-    )
-    await ensure_topics(settings, settings.topics.all_names())
+    settings = intake_settings(kafka, ferretdb, topic_prefix, database, rate_limit_per_s=0.5, rate_limit_burst=2)
     key = await create_api_key(ferretdb.uri, database, org_id=OWN_ORG)
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://a") as intake:
+    async with intake_client(settings) as intake:
         allowed = [(await submit(intake, f"Bearer {key}")).status_code for _ in range(2)]
         limited = await submit(intake, f"Bearer {key}")
     assert allowed == [202, 200]  # the second is a resend of the first

@@ -10,17 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
-from pso_intake.app import create_app
-from pso_intake.settings import IntakeSettings
 from pso_shared.apikeys import Role
-from pso_shared.kafka import ensure_topics
 from pso_shared.messages.raw import RawEvent
 from pso_shared.topics import Topic
 from tests.factories import report
+from tests.intake_support import intake_client, intake_settings
 from tests.kafka_support import read_records
 from tests.store_support import create_api_key, open_raw_messages
 
@@ -31,23 +28,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(180)]
 async def intake(
     kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IntakeSettings(
-        kafka_bootstrap_servers=kafka.bootstrap_servers,
-        kafka_topic_prefix=topic_prefix,
-        store_uri=SecretStr(ferretdb.uri),
-        store_database=database,
-        produce_timeout_s=10,
-        environment="test",
-    )
-    await ensure_topics(settings, settings.topics.all_names())
     key = await create_api_key(ferretdb.uri, database, org_id=report()["provider"]["org_id"], role=Role.PROVIDER)
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    headers = {"authorization": f"Bearer {key}"}
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://intake", headers=headers, timeout=60) as client,
-    ):
+    settings = intake_settings(kafka, ferretdb, topic_prefix, database, produce_timeout_s=10, auth_cache_s=5)
+    async with intake_client(settings, key) as client:
         yield client
 
 

@@ -34,7 +34,7 @@ def readable_secrets(source: dict[str, object]) -> list[str]:
 
 
 async def test_no_identifier_is_readable_on_the_raw_topic_and_shredding_is_final(
-    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, tmp_path: Path
+    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, pipeline_config: PipelineConfig
 ) -> None:
     sources = list(example_reports().values())
     admin = await create_api_key(ferretdb.uri, database, org_id="pso", role=Role.PSO_ADMIN)
@@ -70,16 +70,7 @@ async def test_no_identifier_is_readable_on_the_raw_topic_and_shredding_is_final
             assert await open_raw_messages(ferretdb.uri, database, [record.value])
 
     # The stage itself: the shredded report goes to the dead-letter topic with the reason.
-    pipeline = PipelineProcesses(
-        PipelineConfig(
-            kafka_bootstrap_servers=kafka.bootstrap_servers,
-            store_uri=ferretdb.uri,
-            store_database=database,
-            topic_prefix=topic_prefix,
-            workdir=tmp_path,
-            environment="test",
-        )
-    )
+    pipeline = PipelineProcesses(pipeline_config)
     try:
         pipeline.start("deidentify")
         dead = await read_records(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,19 +48,8 @@ def deidentified(source: dict[str, Any], event_id: str) -> DeidentifiedEvent:
 
 
 @pytest.fixture
-def pipeline(
-    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, tmp_path: Path
-) -> Iterator[PipelineProcesses]:
-    processes = PipelineProcesses(
-        PipelineConfig(
-            kafka_bootstrap_servers=kafka.bootstrap_servers,
-            store_uri=ferretdb.uri,
-            store_database=database,
-            topic_prefix=topic_prefix,
-            workdir=tmp_path,
-            environment="test",
-        )
-    )
+def pipeline(pipeline_config: PipelineConfig) -> Iterator[PipelineProcesses]:
+    processes = PipelineProcesses(pipeline_config)
     yield processes
     processes.stop_all()
 
@@ -142,7 +130,7 @@ async def snapshot(uri: str, database: str) -> dict[str, list[dict[str, Any]]]:
 
 
 async def test_notify_stores_alerts_and_replay_changes_nothing(
-    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, tmp_path: Path
+    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, pipeline_config: PipelineConfig
 ) -> None:
     base = example_reports()["fall-incident.json"]
     sources = [
@@ -155,15 +143,7 @@ async def test_notify_stores_alerts_and_replay_changes_nothing(
     await create_topics(kafka.bootstrap_servers, topic_prefix)
     await produce(kafka.bootstrap_servers, topic, [e.model_dump_json().encode() for e in events] + [POISON[1]])
     receiver = WebhookReceiver().start()
-    config = PipelineConfig(
-        kafka_bootstrap_servers=kafka.bootstrap_servers,
-        store_uri=ferretdb.uri,
-        store_database=database,
-        topic_prefix=topic_prefix,
-        workdir=tmp_path,
-        webhook_url=receiver.url,
-        environment="test",
-    )
+    config = dataclasses.replace(pipeline_config, webhook_url=receiver.url)
     first = PipelineProcesses(config)
     try:
         first.start("notify")
