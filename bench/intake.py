@@ -3,23 +3,24 @@ idempotency and authentication included), for the single and the batch endpoint,
 fixed arrival rate. Starts its own Kafka broker, FerretDB and intake. Prints JSON.
 
     .venv/bin/python bench/intake.py --count 3000 --rate 200
+
+The requests come from ``bench/loadgen`` (Go): a Python client would use more CPU than the intake.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from loadgen import build_loadgen, run_loadgen
 from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
 from pso_deploy.keys import create_key
@@ -31,62 +32,19 @@ from pso_shared.apikeys import Role
 BATCH = 500
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 1) if ordered else 0.0
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def closed_loop(client: httpx.AsyncClient, reports: list[dict[str, Any]], senders: int) -> dict[str, Any]:
-    """As fast as ``senders`` concurrent clients can go: the throughput ceiling."""
-    queue = iter(reports)
-    statuses: dict[int, int] = {}
-
-    async def sender() -> None:
-        for report in queue:
-            status = (await client.post("/v1/events", json=report)).status_code
-            statuses[status] = statuses.get(status, 0) + 1
-
-    start = time.perf_counter()
-    await asyncio.gather(*(sender() for _ in range(senders)))
-    elapsed = time.perf_counter() - start
-    return {"reports": len(reports), "statuses": statuses, "reports_per_s": round(statuses.get(202, 0) / elapsed, 1)}
-
-
-async def batches(client: httpx.AsyncClient, reports: list[dict[str, Any]], senders: int) -> dict[str, Any]:
-    chunks = iter([reports[i : i + BATCH] for i in range(0, len(reports), BATCH)])
-    accepted = 0
-
-    async def sender() -> None:
-        nonlocal accepted
-        for chunk in chunks:
-            response = await client.post("/v1/events:batch", json=chunk)
-            accepted += response.json()["accepted"] if response.status_code == 200 else 0
-
-    start = time.perf_counter()
-    await asyncio.gather(*(sender() for _ in range(senders)))
-    elapsed = time.perf_counter() - start
-    return {"reports": len(reports), "accepted": accepted, "reports_per_s": round(accepted / elapsed, 1)}
-
-
-async def fixed_rate(client: httpx.AsyncClient, reports: list[dict[str, Any]], rate: float) -> dict[str, Any]:
-    """Open loop at ``rate``: each request's latency from its scheduled send to its answer."""
-    latencies: list[float] = []
-    start = time.monotonic() + 0.2
-
-    async def one(index: int, report: dict[str, Any]) -> None:
-        at = start + index / rate
-        await asyncio.sleep(max(0.0, at - time.monotonic()))
-        response = await client.post("/v1/events", json=report)
-        if response.status_code == 202:
-            latencies.append((time.monotonic() - at) * 1000)
-
-    await asyncio.gather(*(one(i, r) for i, r in enumerate(reports)))
-    return {
-        "rate_per_s": rate,
-        "reports": len(reports),
-        "accepted": len(latencies),
-        "latency_ms": {"p50": percentile(latencies, 50), "p99": percentile(latencies, 99)},
-    }
+def measured(pid: int, rate_field: str, reports: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``run``'s figures, under ``reports_per_s``, plus the intake process's CPU per report."""
+    before = cpu_seconds(pid)
+    result = run()
+    result["reports_per_s"] = result.get(rate_field, 0.0)
+    result["intake_cpu_ms_per_report"] = round((cpu_seconds(pid) - before) * 1000 / reports, 3)
+    return result
 
 
 def run(count: int, rate: float, senders: int) -> dict[str, Any]:
@@ -109,7 +67,8 @@ def run(count: int, rate: float, senders: int) -> dict[str, Any]:
             while not intake.intake_ready():
                 time.sleep(0.2)
             key = create_key(store.uri, config.store_database, org_id="pso", role=Role.PSO_ADMIN)
-            results = asyncio.run(_measure(config.intake_url, key, count, rate, senders))
+            pid = intake.pids()["intake"]
+            results = _measure(Loadgen(config.intake_url, key), pid, count, rate, senders)
         finally:
             intake.stop_all()
             store.stop()
@@ -121,17 +80,42 @@ def run(count: int, rate: float, senders: int) -> dict[str, Any]:
     }
 
 
-async def _measure(url: str, key: str, count: int, rate: float, senders: int) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
-    headers = {"authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits, headers=headers) as client:
-        return {
-            "single_closed_loop": await closed_loop(
-                client, [synthetic_report(i, seed=1) for i in range(count)], senders
-            ),
-            "batch_closed_loop": await batches(client, [synthetic_report(i, seed=2) for i in range(count * 4)], 4),
-            "single_fixed_rate": await fixed_rate(client, [synthetic_report(i, seed=3) for i in range(count)], rate),
-        }
+class Loadgen:
+    """The Go load generator, pointed at one intake with one key."""
+
+    def __init__(self, base_url: str, key: str) -> None:
+        cache = Path(os.environ.get("PSO_CACHE_DIR", Path.home() / ".cache" / "pso-pipeline")) / "bench"
+        self._binary = build_loadgen(cache)
+        self._base_url = base_url
+        self._headers = {"Authorization": f"Bearer {key}"}
+
+    def post(self, path: str, bodies: list[Any], **options: Any) -> dict[str, Any]:
+        lines = [json.dumps(body) for body in bodies]
+        result: dict[str, Any] = run_loadgen(
+            self._binary, url=self._base_url + path, headers=self._headers, bodies=lines, **options
+        )
+        return result
+
+
+def _measure(load: Loadgen, pid: int, count: int, rate: float, senders: int) -> dict[str, Any]:
+    single = [synthetic_report(i, seed=1) for i in range(count)]
+    reports = [synthetic_report(i, seed=2) for i in range(count * 10)]
+    chunks = [reports[i : i + BATCH] for i in range(0, len(reports), BATCH)]
+    at_rate = [synthetic_report(i, seed=3) for i in range(count)]
+    return {
+        "single_closed_loop": measured(
+            pid, "ok_per_s", count, lambda: load.post("/v1/events", single, mode="closed", concurrency=senders)
+        ),
+        "batch_closed_loop": measured(
+            pid,
+            "summed_per_s",
+            len(reports),
+            lambda: load.post("/v1/events:batch", chunks, mode="closed", concurrency=4, sum_field="accepted"),
+        ),
+        "single_fixed_rate": measured(
+            pid, "ok_per_s", count, lambda: load.post("/v1/events", at_rate, mode="rate", rate=rate)
+        ),
+    }
 
 
 def main() -> None:

@@ -28,6 +28,9 @@ def create_producer(settings: KafkaSettings, *, client_id: str) -> AIOKafkaProdu
         acks="all",
         enable_idempotence=True,
         linger_ms=1,
+        # Room for many messages per partition in one produce request: under load, requests (and
+        # their acks=all round trips) stay few however many messages are waiting.
+        max_batch_size=256 * 1024,
         request_timeout_ms=timeout_ms,
     )
 

@@ -16,7 +16,6 @@ from pso_shared.report import EventReport
 from pso_shared.validation import FieldProblem, problems_of
 
 MAX_ITEMS = 500
-CONCURRENCY = 64
 
 
 class ItemResult(BaseModel):
@@ -60,13 +59,12 @@ def parse_items(body: bytes) -> list[Any]:
 async def submit_batch(
     items: list[Any], submitter: Submitter, caller: ApiKey, correlation_id: str | None
 ) -> BatchResult:
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(index: int, item: Any) -> ItemResult:
-        async with gate:
-            return await _submit_item(index, item, submitter, caller, correlation_id)
-
-    results = list(await asyncio.gather(*(one(i, item) for i, item in enumerate(items))))
+    # All items at once: they share store round trips and Kafka batches.
+    results = list(
+        await asyncio.gather(
+            *(_submit_item(i, item, submitter, caller, correlation_id) for i, item in enumerate(items))
+        )
+    )
     counts = {s: sum(r.status == s for r in results) for s in ("rejected", "unavailable")}
     return BatchResult(
         accepted=len(results) - counts["rejected"] - counts["unavailable"],

@@ -9,6 +9,7 @@ import uvicorn
 
 from pso_intake import keys_cli
 from pso_intake.app import create_app
+from pso_intake.http_protocol import head_limited_protocol
 from pso_intake.settings import IntakeSettings
 from pso_shared.errors import BrokerUnavailableError
 from pso_shared.kafka import ensure_topics
@@ -34,7 +35,8 @@ def serve() -> None:
         access_log=False,
         timeout_keep_alive=settings.keep_alive_timeout_s,
         limit_concurrency=settings.max_connections,
-        h11_max_incomplete_event_size=settings.max_header_bytes,
+        loop="uvloop",
+        http=head_limited_protocol(settings.max_header_bytes),
     )
 
 

@@ -5,12 +5,15 @@
 ``revision``, produced as a new raw message.
 
 FerretDB has no transactions, and only a filter on ``_id`` alone is atomic and indexed there, so every
-decision rests on inserting a document with a unique ``_id``: ``<report key>`` records the event id
-(first insert wins) and ``<report key>/<revision>`` claims one revision for one content (first insert
-wins). The claimant produces the message and then marks the revision ``produced``; concurrent identical
-submissions wait for that mark. A claim whose producer failed is deleted so a retry can claim again;
-one whose producer died is taken over after ``stale_after_s``, producing the same revision again
-(harmless: downstream keeps one document per event and revision).
+decision rests on inserting a document with a unique ``_id``: ``<report key>/<revision>`` claims one
+revision for one content (first insert wins), and the claim of revision 1 fixes the event id. The
+claimant produces the message and then marks the revision ``produced``; concurrent identical
+submissions wait for that mark. A claim whose producer failed is marked ``abandoned`` and one whose
+producer died goes stale after ``stale_after_s``; either is taken over by the next submission of its
+content, producing the same revision again (harmless: downstream keeps one document per event and
+revision). Claims are never deleted, so a report keeps its event id whatever fails.
+
+Writes go through a ``WriteBatcher``: concurrent submissions share their round trips to the store.
 """
 
 from __future__ import annotations
@@ -23,11 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from pso_shared.errors import BrokerUnavailableError
 from pso_shared.report import EventReport
 from pso_shared.store import Document, store_errors
+from pso_shared.write_batch import WriteBatcher
 
 COLLECTION = "reports"
 _POLL_S = 0.02
@@ -41,7 +44,7 @@ class Decision:
     revision: int
     produce: bool
     """True: this request owns the revision and must produce it, then call ``produced``."""
-    claim_id: str = ""
+    key: str
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -62,34 +65,38 @@ def report_key(org_id: str, report_id: str) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def content_hash(report: EventReport) -> str:
-    return hashlib.sha256(report.model_dump_json().encode()).hexdigest()
+def claim_id(key: str, revision: int) -> str:
+    return f"{key}/{revision}"
+
+
+def produced_id(claim: str) -> str:
+    """The mark that a claimed revision was made durable."""
+    return f"{claim}/produced"
+
+
+def content_hash(canonical_json: bytes) -> str:
+    """The digest of a report's canonical serialisation (the validated model dumped as JSON)."""
+    return hashlib.sha256(canonical_json).hexdigest()
 
 
 class ReportRegistry:
     def __init__(self, database: AsyncDatabase[Document], *, wait_s: float, stale_after_s: float) -> None:
         self._reports = database[COLLECTION]
+        self._writes = WriteBatcher(self._reports)
         self._wait_s = wait_s
         self._stale_after_s = stale_after_s
 
-    async def decide(self, report: EventReport) -> Decision:
+    async def decide(self, report: EventReport, digest: str) -> Decision:
         """Claim the next revision, or find that this content is already (being) produced."""
         key = report_key(report.provider.org_id, report.report_id)
-        digest = content_hash(report)
         async with store_errors():
-            found = await self._reports.find_one({"_id": key})
-            if found is None:
-                created = await self._create_identity(key, report.provider.org_id)
-                # A report seen for the first time: revision 1 is ours unless a concurrent twin won.
-                first = await self._claim(key, created, digest, 1) if created else None
-                if first is not None:
-                    return first
-                found = await self._reports.find_one({"_id": key})
-            assert found is not None  # noqa: S101 - it exists: we or a concurrent twin inserted it
-            event_id = str(found["event_id"])
+            # The common case, a report seen for the first time, costs one (shared) insert.
+            first = await self._claim(key, str(uuid.uuid4()), digest, 1)
+            if first is not None:
+                return first
             deadline = time.monotonic() + self._wait_s
             while True:
-                decision = await self._try(key, event_id, digest)
+                decision = await self._try(key, digest)
                 if decision is not None:
                     return decision
                 if time.monotonic() > deadline:
@@ -97,37 +104,43 @@ class ReportRegistry:
                     raise BrokerUnavailableError(msg)
                 await asyncio.sleep(_POLL_S)
 
-    async def produced(self, decision: Decision) -> None:
+    async def produced(self, decision: Decision, org_id: str) -> None:
+        """Mark the claimed revision durable; the first one also indexes the event for status reads.
+
+        The mark is a document of its own rather than a field of the claim: FerretDB inserts a
+        batch of documents for a fraction of what as many updates cost."""
+        marks = [self._writes.insert({"_id": produced_id(claim_id(decision.key, decision.revision))})]
+        if decision.revision == 1:
+            entry = {"_id": event_entry_id(decision.event_id), "org_id": org_id, "report_key": decision.key}
+            marks.append(self._writes.insert(entry))
         async with store_errors():
-            await self._reports.update_one({"_id": decision.claim_id}, {"$set": {"state": "produced"}})
+            await asyncio.gather(*marks)
 
     async def abandon(self, decision: Decision) -> None:
-        """Give a claim back after its message could not be produced, so a retry can claim it."""
-        async with store_errors():
-            await self._reports.delete_one({"_id": decision.claim_id})
+        """Give a claim back after its message could not be produced, so a retry can take it over.
 
-    async def _create_identity(self, key: str, org_id: str) -> str | None:
-        """The new event id, or ``None`` if a concurrent first submission created it. The event's
-        index entry goes first: a crash or a lost race leaves only an entry that no report maps to."""
-        event_id = str(uuid.uuid4())
-        entry = {"_id": event_entry_id(event_id), "event_id": event_id, "org_id": org_id, "report_key": key}
-        await self._reports.insert_one(entry)
-        try:
-            await self._reports.insert_one({"_id": key, "event_id": event_id})
-        except DuplicateKeyError:
-            await self._reports.delete_one({"_id": entry["_id"]})
-            return None
-        return event_id
+        The claim stays (it holds the event id: a produce that timed out may still have landed, and
+        its retry must carry the same id)."""
+        async with store_errors():
+            await self._writes.update(
+                {"_id": claim_id(decision.key, decision.revision)}, {"$set": {"state": "abandoned"}}
+            )
+
+    async def _is_produced(self, claim: Document) -> bool:
+        return await self._reports.find_one({"_id": produced_id(claim["_id"])}) is not None
 
     async def _claim(self, key: str, event_id: str, digest: str, revision: int) -> Decision | None:
         """Claim ``revision`` for this content; ``None`` if another submission claimed it first."""
-        claim_id = f"{key}/{revision}"
-        document = {"_id": claim_id, "content_hash": digest, "state": "pending", "claimed_at": time.time()}
-        try:
-            await self._reports.insert_one(document)
-        except DuplicateKeyError:
+        document = {
+            "_id": claim_id(key, revision),
+            "event_id": event_id,
+            "content_hash": digest,
+            "state": "pending",
+            "claimed_at": time.time(),
+        }
+        if not await self._writes.insert(document):
             return None
-        return Decision(event_id=event_id, revision=revision, produce=True, claim_id=claim_id)
+        return Decision(event_id=event_id, revision=revision, produce=True, key=key)
 
     async def event(self, event_id: str) -> EventEntry | None:
         """Which organisation an event belongs to and its latest produced revision."""
@@ -137,31 +150,36 @@ class ReportRegistry:
                 return None
             revision = await self._latest_produced(str(entry["report_key"]))
         if revision == 0:
-            return None  # identity created but nothing ever made durable
+            return None  # the store failed between writing the index entry and the produced mark
         return EventEntry(event_id=event_id, org_id=str(entry["org_id"]), revision=revision)
 
     async def _latest_produced(self, key: str) -> int:
         latest, claim = await self._latest_claim(key)
-        while claim is not None and claim["state"] != "produced":
+        while claim is not None and not await self._is_produced(claim):
             latest -= 1
-            claim = await self._reports.find_one({"_id": f"{key}/{latest}"}) if latest else None
+            claim = await self._reports.find_one({"_id": claim_id(key, latest)}) if latest else None
         return latest if claim is not None else 0
 
-    async def _try(self, key: str, event_id: str, digest: str) -> Decision | None:
+    async def _try(self, key: str, digest: str) -> Decision | None:
         """One attempt: a decision, or ``None`` to wait for a concurrent producer."""
         latest, claim = await self._latest_claim(key)
-        in_flight = claim is not None and claim["state"] != "produced" and not self._stale(claim)
-        if claim is not None and claim["content_hash"] == digest:
-            if claim["state"] == "produced":
-                return Decision(event_id=event_id, revision=latest, produce=False)
+        if claim is None:  # cannot happen once revision 1 is claimed: claims are never deleted
+            return None
+        event_id = str(claim["event_id"])
+        produced = await self._is_produced(claim)
+        in_flight = not produced and claim["state"] == "pending" and not self._stale(claim)
+        if claim["content_hash"] == digest:
+            if produced:
+                return Decision(event_id=event_id, revision=latest, produce=False, key=key)
             if in_flight:
                 return None
-            await self._reports.update_one({"_id": claim["_id"]}, {"$set": {"claimed_at": time.time()}})
-            return Decision(event_id=event_id, revision=latest, produce=True, claim_id=claim["_id"])
+            # Its producer failed or died: take the revision over, producing the same content again.
+            await self._writes.update({"_id": claim["_id"]}, {"$set": {"state": "pending", "claimed_at": time.time()}})
+            return Decision(event_id=event_id, revision=latest, produce=True, key=key)
         if in_flight:
             return None  # another content's revision is being produced; amend after it
         claimed = await self._claim(key, event_id, digest, latest + 1)
-        return claimed or await self._try(key, event_id, digest)  # someone claimed it first: look again
+        return claimed or await self._try(key, digest)  # someone claimed it first: look again
 
     def _stale(self, claim: dict[str, Any]) -> bool:
         return time.time() - float(claim["claimed_at"]) >= self._stale_after_s
@@ -170,7 +188,7 @@ class ReportRegistry:
         """The highest claimed revision and its claim (0 and ``None`` before any)."""
         revision, claim = 0, None
         while True:
-            found = await self._reports.find_one({"_id": f"{key}/{revision + 1}"})
+            found = await self._reports.find_one({"_id": claim_id(key, revision + 1)})
             if found is None:
                 return revision, claim
             revision, claim = revision + 1, found

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from pso_intake.auth import require_submission_rights
 from pso_intake.publisher import RawEventPublisher
-from pso_intake.registry import ReportRegistry
+from pso_intake.registry import ReportRegistry, content_hash
 from pso_shared.apikeys import ApiKey
 from pso_shared.errors import BrokerUnavailableError
 from pso_shared.messages.raw import RawEvent
@@ -33,7 +33,7 @@ class Submitter:
     async def submit(self, report: EventReport, caller: ApiKey, correlation_id: str | None) -> Accepted:
         """Accept one report; return only once it is durable in Kafka (or was before)."""
         require_submission_rights(caller, report.provider.org_id)
-        decision = await self._registry.decide(report)
+        decision = await self._registry.decide(report, content_hash(report.model_dump_json().encode()))
         if not decision.produce:
             return Accepted(event_id=decision.event_id, revision=decision.revision, status="duplicate")
         event = RawEvent(
@@ -48,6 +48,6 @@ class Submitter:
         except BrokerUnavailableError:
             await self._registry.abandon(decision)
             raise
-        await self._registry.produced(decision)
+        await self._registry.produced(decision, report.provider.org_id)
         status: Literal["accepted", "amended"] = "accepted" if decision.revision == 1 else "amended"
         return Accepted(event_id=decision.event_id, revision=decision.revision, status=status)

@@ -1,0 +1,3 @@
+module pso/bench/loadgen
+
+go 1.22

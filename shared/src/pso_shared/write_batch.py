@@ -1,0 +1,110 @@
+"""Many concurrent small writes as one unordered ``bulk_write``.
+
+A round trip to the store costs far more than one more document in it, so concurrent requests share
+round trips: a write waits for the flush in flight (if any) and goes out with every other write queued
+meanwhile. No timer: alone, a write is sent at once; under load, batches grow by themselves.
+Each caller still learns its own outcome (written, duplicate ``_id``, or the store's error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import DeleteOne, InsertOne, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError, PyMongoError
+
+from pso_shared.errors import StoreUnavailableError
+from pso_shared.store import Document, store_errors
+
+_DUPLICATE_KEY = 11000
+# FerretDB 1.24 keeps each update statement's cursor open until the whole command ends and its
+# SQLite pool has 100 connections: an update command of 100 statements or more waits forever.
+_MAX_UPDATES = 64
+
+Operation = InsertOne[Document] | UpdateOne | DeleteOne
+
+
+class WriteRejectedError(StoreUnavailableError):
+    """The store refused one write of a batch for a reason other than a duplicate ``_id``."""
+
+
+@dataclass
+class _Pending:
+    operation: Operation
+    done: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class WriteBatcher:
+    """Batches the writes of concurrent callers to one collection."""
+
+    def __init__(self, collection: AsyncCollection[Document], *, max_batch: int = 1000) -> None:
+        self._collection = collection
+        self._max_batch = max_batch
+        self._queue: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def insert(self, document: Document) -> bool:
+        """True if inserted, False if a document with its ``_id`` exists already."""
+        return await self._submit(InsertOne(document))
+
+    async def update(self, filter_: Document, update: Document) -> None:
+        await self._submit(UpdateOne(filter_, update))
+
+    async def delete(self, filter_: Document) -> None:
+        await self._submit(DeleteOne(filter_))
+
+    async def _submit(self, operation: Operation) -> bool:
+        pending = _Pending(operation)
+        self._queue.append(pending)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_all())
+        return await pending.done
+
+    async def _flush_all(self) -> None:
+        while self._queue:
+            await self._flush(self._next_batch())
+
+    def _next_batch(self) -> list[_Pending]:
+        batch: list[_Pending] = []
+        rest: list[_Pending] = []
+        updates = 0
+        for pending in self._queue:
+            is_update = isinstance(pending.operation, UpdateOne)
+            if len(batch) >= self._max_batch or (is_update and updates >= _MAX_UPDATES):
+                rest.append(pending)
+                continue
+            batch.append(pending)
+            updates += is_update
+        self._queue = rest
+        return batch
+
+    async def _flush(self, batch: list[_Pending]) -> None:
+        failed: dict[int, int] = {}
+        try:
+            async with store_errors():
+                await self._collection.bulk_write([p.operation for p in batch], ordered=False)
+        except BulkWriteError as exc:
+            failed = {int(e["index"]): int(e["code"]) for e in exc.details.get("writeErrors", [])}
+        except (StoreUnavailableError, PyMongoError) as exc:
+            _fail_all(batch, exc)
+            return
+        for index, pending in enumerate(batch):
+            if pending.done.done():  # its caller was cancelled
+                continue
+            code = failed.get(index)
+            if code is None:
+                pending.done.set_result(True)
+            elif code == _DUPLICATE_KEY and isinstance(pending.operation, InsertOne):
+                pending.done.set_result(False)
+            else:
+                pending.done.set_exception(WriteRejectedError(f"store refused a write (code {code})"))
+
+
+def _fail_all(batch: list[_Pending], exc: Exception) -> None:
+    error: Any = exc if isinstance(exc, StoreUnavailableError) else StoreUnavailableError(type(exc).__name__)
+    for pending in batch:
+        if not pending.done.done():
+            pending.done.set_exception(error)
