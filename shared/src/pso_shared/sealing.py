@@ -147,9 +147,11 @@ def associated_data(event_id: str, revision: int) -> bytes:
     return f"{event_id}/{revision}".encode()
 
 
-async def seal_event(event: RawEvent, ring: KeyRing) -> SealedRawEvent:
-    """The raw topic's message for ``event``: everything of the report encrypted."""
-    plaintext = event.report.model_dump_json().encode()
+async def seal_event(event: RawEvent, ring: KeyRing, *, report_json: bytes | None = None) -> SealedRawEvent:
+    """The raw topic's message for ``event``: everything of the report encrypted.
+
+    ``report_json``: the report already serialised, if the caller has it (it is not checked)."""
+    plaintext = report_json if report_json is not None else event.report.model_dump_json().encode()
     sealed = await ring.seal(event.report.provider.org_id, plaintext, associated_data(event.event_id, event.revision))
     return SealedRawEvent(
         event_id=event.event_id,

@@ -23,6 +23,8 @@ from pso_shared.validation import problems_of
 
 router = APIRouter()
 
+JSON = "application/json"
+
 CorrelationId = Annotated[str | None, Header(alias="x-correlation-id", max_length=64)]
 
 
@@ -50,7 +52,7 @@ _REPORT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": EventReport.model_json_schema(), "examples": contract_examples()},
+            JSON: {"schema": EventReport.model_json_schema(), "examples": contract_examples()},
             FHIR_JSON: {
                 "schema": {
                     "type": "object",
@@ -77,19 +79,19 @@ _REPORT_BODY: dict[str, Any] = {
 )
 async def submit_event(
     request: Request,
-    response: Response,
     caller: Caller,
     submitter: SubmitterDep,
     settings: SettingsDep,
     correlation_id: CorrelationId = None,
-) -> Accepted:
+) -> Response:
     """Accept one v1 report: 202 once Kafka has durably acknowledged it, 200 for a resend."""
     body = await read_limited_body(request, settings.max_body_bytes)
     report = parse_report(body, request.headers.get("content-type", ""), caller)
     accepted = await submitter.submit(report, caller, correlation_id)
-    if accepted.status == "duplicate":
-        response.status_code = 200
-    return accepted
+    # Serialised here rather than by FastAPI, which would validate the model it was just given again.
+    return Response(
+        accepted.model_dump_json(), status_code=200 if accepted.status == "duplicate" else 202, media_type=JSON
+    )
 
 
 @router.post("/v1/events:batch", response_model=BatchResult, responses=problem_responses(401, 413, 415, 422, 429, 503))
@@ -99,11 +101,12 @@ async def submit_batch_of_events(
     submitter: SubmitterDep,
     settings: SettingsDep,
     correlation_id: CorrelationId = None,
-) -> BatchResult:
+) -> Response:
     """Accept up to 500 v1 reports (a JSON array). Each item gets its own result; 200 overall."""
     body = await read_limited_body(request, settings.max_body_bytes)
     require_json(request.headers.get("content-type", ""))
-    return await submit_batch(parse_items(body), submitter, caller, correlation_id)
+    result = await submit_batch(parse_items(body), submitter, caller, correlation_id)
+    return Response(result.model_dump_json(), media_type=JSON)
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
@@ -126,7 +129,7 @@ def _media_type(content_type: str) -> str:
 
 
 def require_json(content_type: str) -> None:
-    if _media_type(content_type) != "application/json":
+    if _media_type(content_type) != JSON:
         raise ProblemError(415, "Unsupported media type", "Send reports as application/json.")
 
 

@@ -33,7 +33,8 @@ class Submitter:
     async def submit(self, report: EventReport, caller: ApiKey, correlation_id: str | None) -> Accepted:
         """Accept one report; return only once it is durable in Kafka (or was before)."""
         require_submission_rights(caller, report.provider.org_id)
-        decision = await self._registry.decide(report, content_hash(report.model_dump_json().encode()))
+        canonical = report.model_dump_json().encode()  # once: it is both hashed and sealed
+        decision = await self._registry.decide(report, content_hash(canonical))
         if not decision.produce:
             return Accepted(event_id=decision.event_id, revision=decision.revision, status="duplicate")
         event = RawEvent(
@@ -44,7 +45,7 @@ class Submitter:
             report=report,
         )
         try:
-            await self._publisher.publish(await seal_event(event, self._ring))
+            await self._publisher.publish(await seal_event(event, self._ring, report_json=canonical))
         except BrokerUnavailableError:
             await self._registry.abandon(decision)
             raise
