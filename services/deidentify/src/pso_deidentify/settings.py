@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -13,3 +15,5 @@ class DeidentifySettings(StreamSettings, SealingSettings):
 
     pseudonym_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     """HMAC key for organisation and patient pseudonyms. Held by the PSO only."""
+    policy: Literal["safe_harbor", "limited_data_set"] = "safe_harbor"
+    """``limited_data_set`` keeps dates and ZIP5: for a PSO-internal analysis deployment only."""

@@ -43,27 +43,38 @@ def deidentify_record(report: EventReport, *, policy: Policy, key: bytes) -> Dei
 def deidentify_report(report: EventReport, *, policy: Policy, key: bytes) -> tuple[DeidentifiedReport, Counter[str]]:
     """The report's clinical content without identifiers, and what was removed from free text."""
     known = known_identifiers(report)
-    narrative = scrub_narrative(report.narrative, known)
-    location = scrub_narrative(report.location, known) if report.location else None
-    removed = narrative.removed + (location.removed if location else Counter())
+    removed: Counter[str] = Counter()
+
+    def scrub(text: str) -> str:
+        result = scrub_narrative(text, known, kept=policy.kept_in_narrative)
+        removed.update(result.removed)
+        return result.text
+
+    narrative = scrub(report.narrative)
+    location = scrub(report.location) if report.location else None
     anchor = report.occurred_at or report.discovered_at or report.reported_at
+    dates = policy.keep_dates
     result = DeidentifiedReport(
         report_type=report.report_type,
         care_setting=report.provider.care_setting,
         state=report.provider.state,
         zip3=zip3(report.provider.zip, policy),
+        zip5=report.provider.zip if policy.keep_zip5 else None,
         event_year=anchor.year if anchor else None,
+        occurred_at=report.occurred_at if dates else None,
+        discovered_at=report.discovered_at if dates else None,
+        reported_at=report.reported_at if dates else None,
         minutes_to_discovery=_minutes_between(report.occurred_at, report.discovered_at),
         minutes_to_report=_minutes_between(report.occurred_at, report.reported_at),
-        location=location.text if location else None,
-        narrative=narrative.text,
+        location=location,
+        narrative=narrative,
         categories=report.categories,
         patient=_patient(report, policy, key, anchor),
         harm=report.harm,
         medication=report.medication,
         device=_device(report),
         reporter_role=report.reporter.role if report.reporter else None,
-        staff_roles=[s.role for s in report.staff_involved or [] if s.role],
+        staff_roles=[scrub(s.role) for s in report.staff_involved or [] if s.role],
         contributing_factors=report.contributing_factors,
         sre=report.sre,
     )
@@ -74,20 +85,24 @@ def known_identifiers(report: EventReport) -> KnownIdentifiers:
     """Every identifier the report names in structured fields, for the narrative scrubber."""
     names = [report.patient.name if report.patient else None, report.reporter.name if report.reporter else None]
     names += [s.name for s in report.staff_involved or []]
-    numbers: list[tuple[str, str | None]] = [("NPI", report.provider.npi)]
-    numbers += [("ORG", report.provider.org_name), ("ORG", report.provider.facility_name)]
+    numbers: list[tuple[str, str | None]] = [("LICENSE", report.provider.npi)]
     if report.patient:
         p = report.patient
         numbers += [("MRN", p.mrn), ("PHONE", p.phone), ("EMAIL", p.email), ("ADDRESS", p.address)]
-        numbers += [("ID", p.health_plan_id), ("ID", p.account_number)]
+        numbers += [("ACCOUNT", p.health_plan_id), ("ACCOUNT", p.account_number)]
+        if p.date_of_birth:
+            numbers += [("DATE", f"{p.date_of_birth:%m/%d/%Y}"), ("DATE", p.date_of_birth.isoformat())]
     if report.reporter:
         numbers += [("PHONE", report.reporter.phone), ("EMAIL", report.reporter.email)]
     for s in report.staff_involved or []:
-        numbers += [("NPI", s.npi), ("ID", s.license_number), ("ID", s.dea_number)]
+        numbers += [("LICENSE", s.npi), ("LICENSE", s.license_number), ("LICENSE", s.dea_number)]
     if report.device:
-        numbers += [("ID", report.device.serial_number), ("ID", report.device.lot_number), ("ID", report.device.udi)]
+        d = report.device
+        numbers += [("ID", d.serial_number), ("ID", d.lot_number), ("ID", d.udi)]
+    organisations = [report.provider.org_name, report.provider.facility_name]
     return KnownIdentifiers(
         names=tuple(n for n in names if n),
+        organisations=tuple(o for o in organisations if o),
         numbers=tuple((kind, value) for kind, value in numbers if value),
     )
 
@@ -120,6 +135,8 @@ def _patient(report: EventReport, policy: Policy, key: bytes, anchor: datetime |
         race=p.race,
         ethnicity=p.ethnicity,
         zip3=zip3(p.zip, policy),
+        zip5=p.zip if policy.keep_zip5 else None,
+        date_of_birth=p.date_of_birth if policy.keep_dates else None,
         principal_diagnosis_icd10=p.principal_diagnosis_icd10,
     )
 

@@ -1,9 +1,12 @@
 """``pso.events.deidentified.v1``: reports after the deidentify stage (contract section 2).
 
-Nothing here identifies a patient, a provider organisation, a facility, a reporter or staff.
+Nothing here identifies a patient, a provider organisation, a facility, a reporter or staff. The
+limited data set policy (internal analysis only) also fills the fields marked as its own: dates, ZIP5.
 """
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +36,8 @@ class DeidentifiedPatient(_Part):
     race: str | None = None
     ethnicity: Ethnicity | None = None
     zip3: str | None = Field(default=None, description="First 3 ZIP digits, or '000'.")
+    zip5: str | None = Field(default=None, description="Limited data set policy only.")
+    date_of_birth: date | None = Field(default=None, description="Limited data set policy only.")
     principal_diagnosis_icd10: str | None = None
 
 
@@ -51,7 +56,11 @@ class DeidentifiedReport(_Part):
     care_setting: CareSetting
     state: StateCode | None = None
     zip3: str | None = None
+    zip5: str | None = Field(default=None, description="Limited data set policy only.")
     event_year: int | None = None
+    occurred_at: datetime | None = Field(default=None, description="Limited data set policy only.")
+    discovered_at: datetime | None = Field(default=None, description="Limited data set policy only.")
+    reported_at: datetime | None = Field(default=None, description="Limited data set policy only.")
     minutes_to_discovery: int | None = None
     minutes_to_report: int | None = None
     location: str | None = None

@@ -1,0 +1,1 @@
+"""The narrative scrubber: layered recognisers find identifier spans, one pass replaces them."""

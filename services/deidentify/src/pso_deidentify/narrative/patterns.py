@@ -1,0 +1,157 @@
+"""Layer 2: identifiers recognisable by their form, or by the context words around a number.
+
+Each pattern marks the identifier itself; context words ("MRN", "DEA #", "zip") stay in the text so a
+reader still sees what kind of value was there. Patterns are listed strongest first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from pso_deidentify.narrative.spans import Span
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:19|20)\d{2}"
+# An identifier after its context word: "MRN: A-77812", "member # 55120-3", "DEA no. AB1234563".
+_VALUE = r"[:#.\s]*(?:no\.?|number|num|#|id)?[:#.\s]*(?P<id>[A-Z]{0,3}[-\s]?\d[\dA-Z-]{2,}\d|\d{4,})"
+
+
+def _context(words: str) -> str:
+    return rf"\b(?:{words})(?!\w){_VALUE}"
+
+
+_SPECS: tuple[tuple[str, str, int], ...] = (
+    ("EMAIL", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+", 0),
+    (
+        "URL",
+        r"\b(?:https?://|www\.)[^\s<>\"]+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|gov|edu|us|health)(?:/[^\s<>\"]*)?\b",
+        0,
+    ),
+    (
+        "IP",
+        r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){3,7}(?![\w:])",
+        re.IGNORECASE,
+    ),
+    (
+        "SSN",
+        r"\b(?:ssn|ss#|social security(?: number| no\.?| #)?|social)[:#\s]*(?P<id>\d{3}[-\s.]?\d{2}[-\s.]?\d{4})\b"
+        r"|\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b|\b\d{3}\.\d{2}\.\d{4}\b"
+        r"|\b(?:ssn|social)\D{0,30}?(?:last (?:4|four)|ending(?: in)?)\D{0,5}(?P<id2>\d{4})\b",
+        re.IGNORECASE,
+    ),
+    (
+        "PHONE",
+        r"(?<![\w-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?\b"
+        r"|\b(?:phone|ph|tel|telephone|cell|mobile|fax|pager|call(?:ed)?|contact|number)[:#.\s]*(?:at\s)?(?P<id>\d{10}|\d{3}[\s.-]?\d{4})\b"
+        r"|\b(?:[xX]|ext\.?|extension)\s?\d{3,5}\b"
+        # Ten digits in a row, or area code and number split by a slash: "9565552358", "610/555-0195".
+        r"|(?<![\w/-])[2-9]\d{2}[2-9]\d{6}\b|(?<![\w/])\d{3}/\d{3}-\d{4}\b",
+        0,
+    ),
+    (
+        "DATE",
+        # ISO first (with an optional time), then numeric, then with month names.
+        rf"\b{_YEAR}-[01]?\d-[0-3]?\d(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d)?)?\b"
+        r"|\b[01]?\d[/.-][0-3]?\d[/.-](?:\d{4}|\d{2})\b|\b[0-3]?\d\.[01]?\d\.\d{4}\b"
+        # Month/day without a year only after a word that says it is a date: "1/2 tab" is a dose.
+        r"|\b(?:on|since|from|until|till|dated?|dob|dos|admit(?:ted)?|discharged?|born|seen|between)\s+"
+        r"(?P<id2>[01]?\d/[0-3]?\d)\b(?!/)"
+        rf"|\b{_DAY}[\s-]+{_MONTH}(?:[\s,-]+(?:{_YEAR}|'?\d{{2}}))?\b"
+        rf"|\b{_MONTH}\s+{_DAY}(?:[\s,]+{_YEAR})?\b(?!\s*(?:mg|units?))"
+        rf"|\b{_MONTH}[\s,]+{_YEAR}\b"
+        r"|\b(?:on|the|since|until|by)\s+(?:the\s+)?(?P<id>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
+        # compact forms of records and HL7: 19290409, 202610221014, 22OCT26, 10FEB1959
+        r"|\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[0-2]\d[0-5]\d(?:[0-5]\d)?)?\b"
+        rf"|\b{_DAY}{_MONTH}(?:\d{{4}}|\d{{2}})\b"
+        # month/day alone, unless it reads as a fraction, a dose, a score or a strength (1/2 tab, 7/10)
+        r"|(?<![\w/.])(?<!pain )(?<!score )(?<!scale )(?<!rated )(?<!strength )(?<!power )(?<!motor )(?<!bp )(?<!gcs )"
+        r"(?!\d{1,2}/10\b)(?!(?:1/[2348]|2/3|3/4)\b)"
+        r"(?P<id3>(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9]))(?![\w/%]|\.\d)"
+        r"(?!\s*(?:tab|tabs|tablets?|strength|mg|mcg|ml|units?|ns|doses?|of|inch|in\b|cm|mm|x\b))",
+        re.IGNORECASE,
+    ),
+    (
+        "MRN",
+        _context(
+            r"mrn|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?s?|chart|patient\s?id|pt\.?\s?id|hospital\s?(?:number|no)|unit\s?(?:number|no)"
+        ),
+        re.IGNORECASE,
+    ),
+    (
+        "ACCOUNT",
+        _context(
+            r"acc(?:ou)?n?t|account|member(?:ship)?|subscriber|policy|pol|claim|group|plan|insurance|ins|medicare|medicaid|"
+            r"mbi|hicn|beneficiary|invoice|billing|encounter|visit|fin|csn|case|rx|prescription|order|incident|report"
+        ),
+        re.IGNORECASE,
+    ),
+    (
+        "LICENSE",
+        _context(
+            r"licen[cs]e|lic|certificate|cert|credential|registration|dea|npi|badge|employee|emp|staff\s?id|"
+            r"provider\s?id|upin|tin|ein|tax\s?id|plate|vin|driver'?s?\s?license|"
+            # A credential followed by a number is a licence: "RN #34145", "LPN 882104".
+            r"rn|lpn|lvn|cna|emt|aemt|paramedic|np|aprn|crna|rph|pharmd"
+        )
+        + r"|\b[A-Z]{2}\d{7}\b|\b[A-Z]{2}-\d{5,8}\b",
+        re.IGNORECASE,
+    ),
+    (
+        "ID",
+        _context(r"serial|s/n|sn|lot|batch|udi|device\s?id|asset|tag|barcode|imei|mac")
+        + r"|\(01\)\d{14}(?:\(\d{2}\)[\w-]+)*"
+        + r"|\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}-?[A-Z0-9]*\d{4,}[A-Z0-9-]*\b",
+        0,
+    ),
+    (
+        "ADDRESS",
+        r"\b\d{1,6}\s+(?:[NSEW]\.?\s+|(?:north|south|east|west)\s+)?(?:[A-Z][\w'-]*\s+){1,3}"
+        r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|parkway|pkwy|"
+        r"highway|hwy|terrace|ter|circle|cir|trail|trl|route|rte|square|sq)\b\.?"
+        r"(?:,?\s*(?:apt|apartment|unit|suite|ste|#|lot|trailer)\.?\s*#?\s*\w+)?"
+        r"|\b(?:p\.?\s?o\.?\s?box|post office box)\s+\d+\b"
+        r"|\b(?:apt|apartment|unit|suite)\.?\s*#?\s*\d+[A-Z]?\b",
+        re.IGNORECASE,
+    ),
+    (
+        "ZIP",
+        r"\b(?:[A-Z]{2}|zip(?:\s?code)?:?)\s+(?P<id>\d{5}(?:-\d{4})?)\b|\b\d{5}-\d{4}\b"
+        # after a town ("Waco 76705", "Mobile, 36604") or in an HL7 address ("^ME^04336")
+        r"|(?:\b[A-Z][a-z]+,?\s|\^)(?P<id2>\d{5})\b(?![./:-]\d)",
+        0,
+    ),
+    ("LOCATION", r"\^\^(?P<id>[A-Z][A-Za-z .'-]+)\^[A-Z]{2}\^", 0),
+    (
+        "AGE>89",
+        r"\b(?P<id>(?:9\d|1[0-2]\d))(?=[\s-]*(?:years?|yrs?|y/?o|yo|y\.o\.|-year|year-old)\b)"
+        r"|\b(?:age[ds]?|aged)[:\s]+(?P<id2>9\d|1[0-2]\d)(?=\s*(?:y|yr|yrs|years?)?\b)"
+        r"|\b(?:ninety|one hundred|a hundred|hundred)"
+        r"(?:[\s-]+(?:and[\s-]+)?(?:one|two|three|four|five|six|seven|eight|nine|ten|\w+teen))?"
+        r"(?=[\s-]+(?:years?|yrs?|year-old))",
+        re.IGNORECASE,
+    ),
+)
+
+# Last and weakest: a long run of digits with no context is still some record's number.
+_SPECS = (*_SPECS, ("SSN", r"(?<![\w.,/-])\d{9}(?![\w.,/-])", 0), ("ID", r"(?<![\w.,/-])\d{7,}(?![\w.,/-])", 0))
+
+PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, f)) for kind, p, f in _SPECS)
+
+
+def pattern_spans(text: str) -> Iterator[Span]:
+    for kind, pattern in PATTERNS:
+        for match in pattern.finditer(text):
+            yield _identifier_span(match, kind)
+
+
+def _identifier_span(match: re.Match[str], kind: str) -> Span:
+    """The span of the ``id`` group where the pattern has context words around it, else the match."""
+    for group in ("id", "id2", "id3"):
+        if group in match.re.groupindex and match.start(group) >= 0:
+            return Span(match.start(group), match.end(group), kind)
+    return Span(match.start(), match.end(), kind)

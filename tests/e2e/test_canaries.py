@@ -1,0 +1,132 @@
+"""Canary identifiers through the running pipeline: none may appear downstream of deidentify.
+
+Reports carry unique made-up identifiers (names, MRNs, phones, e-mails, SSNs, addresses, an
+organisation) in their structured fields and, in other forms, in their narratives. After the pipeline
+processed them, no canary may appear in any message of the de-identified, classified, alert or
+dead-letter topics, in any store collection, or in any log file the services wrote. (The raw topic
+holds them sealed; its test is ``test_raw_topic_sealing``. The services export no spans yet.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+import string
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+
+from pso_deploy.ferretdb import FerretDBServer
+from pso_deploy.kafka import KafkaBroker
+from pso_deploy.paths import free_port
+from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
+from pso_deploy.receiver import WebhookReceiver
+from pso_shared.apikeys import Role
+from pso_shared.topics import Topic
+from tests.e2e.test_pipeline import stored_events
+from tests.factories import report, with_harm
+from tests.kafka_support import read_records
+from tests.store_support import create_api_key
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.store, pytest.mark.slow, pytest.mark.timeout(300)]
+
+REPORTS = 12
+
+
+def _word(rng: random.Random) -> str:
+    """A made-up, name-like word that occurs nowhere else ("Vexmorin")."""
+    return rng.choice(string.ascii_uppercase) + "".join(rng.choices("aeiouxyzqvbrnml", k=7))
+
+
+def canary_report(index: int, rng: random.Random) -> tuple[dict[str, Any], list[str]]:
+    """A report full of canaries, and the canaries' texts."""
+    given, family, daughter, nurse, org = (_word(rng) for _ in range(5))
+    mrn = f"Q{rng.randrange(10**7, 10**8)}"
+    phone = f"(555) {rng.randrange(200, 999)}-{rng.randrange(1000, 9999)}"
+    ssn = f"{rng.randrange(100, 899)}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}"
+    email = f"{given.lower()}.{family.lower()}@example.org"
+    street = f"{rng.randrange(100, 9999)} {_word(rng)} Street"
+    body = with_harm(report(), "death" if index % 4 == 0 else "mild", f"CANARY-{index}")
+    body["provider"]["org_name"] = f"{org} Regional Medical Center"
+    body["patient"] = {"name": f"{given} {family}", "mrn": mrn, "phone": phone, "email": email, "address": street}
+    body["reporter"] = {"name": f"{nurse} {family[::-1].capitalize()}", "role": "nurse"}
+    body["narrative"] = (
+        f"Pt {given} {family} (MRN {mrn}) was found on the floor at {org} by RN {nurse}. "
+        f"{family.upper()} c/o hip pain; {given[0]}. {family} was given Tylenol 650 mg PO. "
+        f"Daughter {daughter} {family} was called at {phone}; she asked for the summary at {email}. "
+        f"SSN {ssn} on file; lives at {street}, Apt 2. Mr. {family}'s Foley catheter was intact."
+    )
+    return body, [given, family, daughter, nurse, org, mrn, phone, ssn, email, street, family.upper()]
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def pipeline(pipeline_config: PipelineConfig, receiver: WebhookReceiver) -> Iterator[PipelineProcesses]:
+    processes = PipelineProcesses(
+        dataclasses.replace(pipeline_config, intake_port=free_port(), webhook_url=receiver.url)
+    )
+    processes.start_all()
+    yield processes
+    processes.stop_all()
+
+
+async def test_no_canary_survives_deidentify_anywhere(
+    pipeline: PipelineProcesses,
+    receiver: WebhookReceiver,
+    kafka: KafkaBroker,
+    ferretdb: FerretDBServer,
+    database: str,
+    topic_prefix: str,
+) -> None:
+    rng = random.Random(20261128)  # noqa: S311 - made-up test data, not secrets
+    reports = [canary_report(i, rng) for i in range(REPORTS)]
+    canaries = {c for _, cs in reports for c in cs}
+    key = await create_api_key(ferretdb.uri, database, org_id="pso", role=Role.PSO_ADMIN)
+    events = []
+    headers = {"authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=pipeline.config.intake_url, timeout=10, headers=headers) as client:
+        for body, _ in reports:
+            response = await client.post("/v1/events", json=body)
+            assert response.status_code == 202, response.text
+            events.append(response.json()["event_id"])
+    stored = await stored_events(ferretdb.uri, database, events, within_s=120)
+    assert len(stored) == REPORTS
+    assert receiver.wait_for(REPORTS // 4, timeout=60)
+
+    haystacks: dict[str, str] = {}
+    for topic in (Topic.DEIDENTIFIED, Topic.CLASSIFIED, Topic.ALERTS):
+        for name in (f"{topic_prefix}{topic}", f"{topic_prefix}{topic}.dlq"):
+            records = await read_records(kafka.bootstrap_servers, name, count=10**6, within_s=3)
+            haystacks[name] = "\n".join(r.value.decode(errors="replace") for r in records)
+    assert haystacks[f"{topic_prefix}{Topic.DEIDENTIFIED}"].count('"event_id"') >= REPORTS
+    haystacks.update(await _store_contents(ferretdb.uri, database))
+    for log in sorted((pipeline.config.workdir / "logs").glob("*.log")):
+        haystacks[log.name] = log.read_text(errors="replace")
+    haystacks["webhook"] = str(receiver.received)
+
+    found = {
+        (where, canary)
+        for where, text in haystacks.items()
+        for canary in canaries
+        if re.search(re.escape(canary), text, re.IGNORECASE)
+    }
+    assert not found, sorted(where for where, _ in found)  # where, never the values themselves
+
+
+async def _store_contents(uri: str, database: str) -> dict[str, str]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
+    try:
+        db = client[database]
+        return {f"store:{name}": str(await db[name].find({}).to_list()) for name in await db.list_collection_names()}
+    finally:
+        await client.close()
