@@ -104,10 +104,12 @@ async def test_no_canary_survives_deidentify_anywhere(
     assert receiver.wait_for(REPORTS // 4, timeout=60)
 
     haystacks: dict[str, str] = {}
-    for topic in (Topic.DEIDENTIFIED, Topic.CLASSIFIED, Topic.ALERTS):
-        for name in (f"{topic_prefix}{topic}", f"{topic_prefix}{topic}.dlq"):
-            records = await read_records(kafka.bootstrap_servers, name, count=10**6, within_s=3)
-            haystacks[name] = "\n".join(r.value.decode(errors="replace") for r in records)
+    downstream = [Topic.DEIDENTIFIED, Topic.CLASSIFIED, Topic.ALERTS]
+    dead_letters = [f"{t}.dlq" for t in (Topic.RAW, Topic.DEIDENTIFIED, Topic.CLASSIFIED)]
+    for topic in [*downstream, *dead_letters]:
+        name = f"{topic_prefix}{topic}"
+        records = await read_records(kafka.bootstrap_servers, name, count=10**6, within_s=3)
+        haystacks[name] = "\n".join(r.value.decode(errors="replace") for r in records)
     assert haystacks[f"{topic_prefix}{Topic.DEIDENTIFIED}"].count('"event_id"') >= REPORTS
     haystacks.update(await _store_contents(ferretdb.uri, database))
     for log in sorted((pipeline.config.workdir / "logs").glob("*.log")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pso_deidentify.policy import SAFE_HARBOR
+from pso_deidentify.policy import LIMITED_DATA_SET, SAFE_HARBOR
 from pso_deidentify.transform import age_label, deidentify_event, deidentify_record, zip3
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport
@@ -84,3 +84,23 @@ def test_event_keeps_identity_and_policy_version() -> None:
     assert (event.event_id, event.correlation_id, event.revision) == ("e1", "c1", 2)
     assert event.policy_version == SAFE_HARBOR.version
     assert event.removed["NAME"] >= 1
+
+
+def test_the_limited_data_set_keeps_dates_and_zip5_but_no_names() -> None:
+    source = report()
+    record = deidentify_record(EventReport.model_validate(source), policy=LIMITED_DATA_SET, key=KEY)
+    assert record.policy_version.startswith("limited_data_set/")
+    assert record.report.occurred_at is not None
+    assert record.report.zip5 == "40202"
+    assert record.report.patient is not None
+    assert str(record.report.patient.date_of_birth) == "1941-06-02"
+    dumped = record.model_dump_json()
+    for identifier in ("Harold", "Jensen", "00482913", "Delgado", "555-201-8890", "lakeside"):
+        assert identifier.lower() not in dumped.lower()
+    safe = deidentify_record(EventReport.model_validate(source), policy=SAFE_HARBOR, key=KEY)
+    assert safe.report.occurred_at is None
+    assert safe.report.zip5 is None
+
+
+def test_a_zip3_the_census_does_not_know_becomes_000() -> None:
+    assert zip3("00012", SAFE_HARBOR) == "000"

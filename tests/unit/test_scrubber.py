@@ -81,3 +81,79 @@ def test_no_structured_identifier_survives(given_name: str, family: str, mrn: st
     assert mrn not in text
     assert phone not in text
     assert "Foley" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [
+        ("nursing assistant Joy Kowalski was there. Joy stated the alarm was off.", ["Joy", "Kowalski"]),
+        ("Will Price, RN hung the bag; Hope Young, LPN co-signed.", ["Will", "Price", "Hope", "Young"]),
+        ("seen by Dr. Oyelaran; spoke with nurse named holly", ["Oyelaran", "holly"]),
+        ("Transferred to St. Mary's Regional Medical Center in Broken Arrow.", ["Mary", "Broken Arrow"]),
+        ("He lives at 9806 Maple Ave #73, Hazard, KY 41744 with his husband.", ["9806 Maple", "Hazard", "41744"]),
+        ("PT NAME: COMBS, CLARENCE A  MRN: 2341-063  DOB: 19580112", ["COMBS", "CLARENCE", "2341-063", "19580112"]),
+        ("Discovered 4/14; call back at 9565552358 or x4476.", ["4/14", "9565552358", "4476"]),
+    ],
+)
+def test_names_places_and_numbers_without_structured_hints(text: str, secrets: list[str]) -> None:
+    scrubbed = scrub_narrative(text, KnownIdentifiers()).text
+    for secret in secrets:
+        assert secret not in scrubbed
+
+
+@pytest.mark.parametrize(
+    "clinical",
+    [
+        "Morse Fall Scale 65, Braden 12, Apgar 8 and 9; Foley catheter; Trendelenburg position.",
+        "Meds incl Norco, Lasix, hydralazine 10 mg IV; Alaris pump channel B; 1/2 tab; pain 7/10.",
+        "PT FOUND ON FLOOR. FOLEY CATHETER PULLED OUT. CENTRAL LINE DRSG CHANGED. BLOOD BANK NOTIFIED.",
+        "Hx of Parkinson's disease; Doppler signals present; McRoberts maneuver performed.",
+    ],
+)
+def test_clinical_vocabulary_that_looks_like_names_survives(clinical: str) -> None:
+    assert scrub_narrative(clinical, KnownIdentifiers()).text == clinical
+
+
+def test_the_limited_data_set_keeps_dates_in_the_narrative() -> None:
+    text = "Fell on 03/14/2026 in Tulsa; seen by Dr. Price."
+    result = scrub_narrative(text, KnownIdentifiers(), kept=frozenset({"DATE", "LOCATION"}))
+    assert "03/14/2026" in result.text
+    assert "Price" not in result.text
+
+
+_CONTEXTS = st.sampled_from(
+    [
+        "Pt {name} fell at 0300; MRN {mrn}.",
+        "{name}, RN notified charge nurse. Chart # {mrn}",
+        "Daughter {name} called from {phone} about the missed dose (med rec no. {mrn}).",
+        "Reported by: {name}\nCallback {phone}. SSN {ssn}.",
+        "Family member {name} asked us to email {email}; DOB {date}.",
+        "Dr. {name} ordered heparin. Patient account {mrn}, home phone {phone}, seen {date}.",
+    ]
+)
+_FIRST = st.sampled_from(["Harold", "Maria", "Anil", "Keisha", "Wade", "Ngozi", "Juanita", "Dmitri"])
+_LAST = st.sampled_from(["Jensen", "Delgado", "Patel", "Achterberg", "Okafor", "Whitfield", "Petrov", "Nguyen"])
+_SSN = st.from_regex(r"[1-6][0-9]{2}-[0-9]{2}-[0-9]{4}", fullmatch=True)
+_DATE = st.sampled_from(["03/14/2026", "2026-03-14", "March 14, 2026", "14 Mar 2026", "3-14-26"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    context=_CONTEXTS,
+    first=_FIRST,
+    last=_LAST,
+    mrn=_MRN,
+    phone=_PHONE,
+    ssn=_SSN,
+    date=_DATE,
+)
+def test_identifiers_in_random_contexts_never_survive(
+    context: str, first: str, last: str, mrn: str, phone: str, ssn: str, date: str
+) -> None:
+    """No structured hints at all: the patterns, the name context and the name lists must do it."""
+    email = f"{first.lower()}.{last.lower()}@example.org"
+    text = context.format(name=f"{first} {last}", mrn=mrn, phone=phone, ssn=ssn, email=email, date=date)
+    scrubbed = scrub_narrative(text, KnownIdentifiers()).text
+    for secret in (first, last, mrn, phone, ssn, email, date):
+        if secret in text:
+            assert secret not in scrubbed, (context, secret)

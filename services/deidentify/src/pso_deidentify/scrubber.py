@@ -29,8 +29,8 @@ __all__ = ["KnownIdentifiers", "ScrubResult", "scrub_narrative"]
 def scrub_narrative(text: str, known: KnownIdentifiers, *, kept: frozenset[str] = frozenset()) -> ScrubResult:
     """Replace identifiers in ``text`` with typed placeholders such as ``[NAME]``; ``kept``: the
     placeholder types a policy lets through (the limited data set keeps dates, for example)."""
-    spans: list[Span] = list(known_spans(text, known))
     words = words_of(text)
+    spans: list[Span] = list(known_spans(text, words, known))
     lex = lexicons()
     strong = {w.norm for w in words if any(s.kind == "NAME" and s.start <= w.start and w.end <= s.end for s in spans)}
     spans.extend(pattern_spans(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 
+from pso_deidentify.lexicons import zip3_population
 from pso_deidentify.policy import Policy
 from pso_deidentify.pseudonyms import pseudonym
 from pso_deidentify.scrubber import KnownIdentifiers, scrub_narrative
@@ -108,11 +109,12 @@ def known_identifiers(report: EventReport) -> KnownIdentifiers:
 
 
 def zip3(zip_code: str | None, policy: Policy) -> str | None:
-    """The first three ZIP digits, or ``000`` for areas of 20,000 people or fewer."""
+    """The first three ZIP digits, or ``000`` for areas of 20,000 people or fewer, and for any
+    area the census tables do not know (the cautious reading)."""
     if not zip_code:
         return None
     prefix = zip_code[:3]
-    return "000" if prefix in policy.restricted_zip3 else prefix
+    return "000" if prefix in policy.restricted_zip3 or zip3_population(prefix) is None else prefix
 
 
 def age_label(age_years: int | None) -> str | None:

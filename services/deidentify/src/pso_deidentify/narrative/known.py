@@ -1,8 +1,9 @@
 """Layer 1, the strongest evidence: the report's own structured identifiers, in the ways they recur.
 
 A patient named "Harold Jensen" also appears as "Jensen", "Mr. Jensen", "H. Jensen", "JENSEN" or
-"Jensen's"; an organisation "St. Mary's Regional Medical Center" as "St. Mary's"; a phone number with
-any separators. All of a report's variants go into one regular expression, longest first.
+"Jensen's"; an organisation "St. Mary's Regional Medical Center" as "St. Mary's"; a phone number in
+any of its usual spellings. No regular expression is compiled per report: names are matched word by
+word, everything else by plain search.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pso_deidentify.narrative.spans import Span
+from pso_deidentify.narrative.words import Word
 
 MIN_LITERAL_LENGTH = 3
 """Shorter structured values (initials, tiny codes) would match everywhere in clinical text."""
@@ -83,41 +85,55 @@ class KnownIdentifiers:
     """(placeholder type, value) pairs: MRNs, phones, e-mails, addresses, licence numbers..."""
 
 
-def known_spans(text: str, known: KnownIdentifiers) -> Iterator[Span]:
-    variants: dict[str, str] = {}  # regex alternative -> kind; the first kind given wins
+def known_spans(text: str, words: list[Word], known: KnownIdentifiers) -> Iterator[Span]:
+    """Every occurrence of the report's own identifiers. Names go word by word ("Mr. Jensen",
+    "JENSEN", "Jensen's" and "H. Jensen" all contain the word), other values by plain search."""
+    parts = {p.lower() for name in known.names for p in name_variants(name) if " " not in p and "." not in p}
+    if parts:
+        for index, word in enumerate(words):
+            if word.norm in parts:
+                start = word.start
+                if index and words[index - 1].end == start - 2 and len(words[index - 1].text) == 1 and word.joined:
+                    start = words[index - 1].start  # the initial of "H. Jensen"
+                yield Span(start, word.end, "NAME")
+    lowered = text.lower()
     for kind, value in known.numbers:
-        for alternative in _number_alternatives(kind, value):
-            variants.setdefault(alternative, kind)
-    for name in known.names:
-        for variant in name_variants(name):
-            variants.setdefault(re.escape(variant), "NAME")
+        for literal in _literals(kind, value):
+            yield from _occurrences(lowered, literal.lower(), kind)
     for organisation in known.organisations:
         for variant in organisation_variants(organisation):
-            variants.setdefault(re.escape(variant), "ORGANIZATION")
-    if not variants:
-        return
-    # Longest first, so "H. Jensen" is taken whole before "Jensen" could leave the "H." behind.
-    ordered = sorted(variants, key=len, reverse=True)
-    pattern = re.compile(rf"(?<![\w@])(?:{'|'.join(f'({a})' for a in ordered)})(?![\w@])", re.IGNORECASE)
-    kinds = [variants[a] for a in ordered]
-    for match in pattern.finditer(text):
-        yield Span(match.start(), match.end(), kinds[(match.lastindex or 1) - 1])
+            yield from _occurrences(lowered, variant.lower(), "ORGANIZATION")
 
 
-def _number_alternatives(kind: str, value: str) -> Iterable[str]:
+def _occurrences(lowered: str, literal: str, kind: str) -> Iterator[Span]:
+    start = lowered.find(literal)
+    while start >= 0:
+        end = start + len(literal)
+        if (start == 0 or not lowered[start - 1].isalnum()) and (end == len(lowered) or not lowered[end].isalnum()):
+            yield Span(start, end, kind)
+        start = lowered.find(literal, end)
+
+
+def _literals(kind: str, value: str) -> Iterable[str]:
     value = value.strip()
     if len(value) < MIN_LITERAL_LENGTH:
         return
+    yield value
     digits = re.sub(r"\D", "", value)
     if kind == "PHONE" and len(digits) >= MIN_PHONE_DIGITS:
-        # Phones are written many ways: the digits with any separators between them.
-        yield r"(?:\+?1[\s.-]?)?" + r"[\s().-]*".join(digits[-10:])
-        return
-    yield re.escape(value)
-    if kind == "ADDRESS" and "," in value:
+        # Phones are written many ways: the usual spellings of the same digits.
+        d = digits[-10:]
+        if len(d) == 10:  # noqa: PLR2004
+            area, exchange, line = d[:3], d[3:6], d[6:]
+            yield from (d, f"{area}-{exchange}-{line}", f"({area}) {exchange}-{line}", f"({area}){exchange}-{line}")
+            yield from (f"{area}.{exchange}.{line}", f"{area} {exchange} {line}", f"{area}/{exchange}-{line}")
+            yield f"{exchange}-{line}"
+    elif kind == "ADDRESS" and "," in value:
         street = value.split(",", 1)[0].strip()
         if len(street) >= MIN_LITERAL_LENGTH:
-            yield re.escape(street)
+            yield street
+    elif kind in ("MRN", "ACCOUNT", "LICENSE") and digits != value and len(digits) >= MIN_PHONE_DIGITS:
+        yield digits  # "MRN A-0048291" also written "0048291"
 
 
 def name_variants(name: str) -> set[str]:

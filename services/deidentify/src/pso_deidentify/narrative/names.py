@@ -236,15 +236,12 @@ def _is_name(i: int, words: list[Word], lex: Lexicons) -> bool:  # noqa: PLR0911
     if strong:
         return True
     # An ordinary or clinical word that is also a name: only beside another name ("Will Price",
-    # "Iris Sims"), never alone ("Hope", "Lasix").
-    # A clinical one ("Morse Fall Scale") only beside a name that is neither.
+    # "Iris Sims"), never alone ("Hope", "Lasix"); and both must be frequent names, so "Morse Fall
+    # Scale" and "Code Blue" stay.
+    if word.norm not in lex.frequent_names:
+        return False
     neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(words) and words[max(i, j)].joined]
-    clinical = word.norm in lex.clinical
-    return any(
-        _plain_name(j, words, lex, at_start=not word.sentence_start)
-        and not (clinical and words[j].norm in lex.common_words)
-        for j in neighbours
-    )
+    return any(_plain_name(j, words, lex, at_start=not word.sentence_start) for j in neighbours)
 
 
 def _lower_case_name(i: int, words: list[Word], lex: Lexicons) -> bool:
@@ -282,5 +279,5 @@ def _plain_name(j: int, words: list[Word], lex: Lexicons, *, at_start: bool = Fa
         word.capitalised
         and (at_start or not word.sentence_start)
         and lex.is_name(word.norm)
-        and word.norm not in lex.clinical
+        and (word.norm in lex.frequent_names or (word.norm not in lex.common_words and word.norm not in lex.clinical))
     )

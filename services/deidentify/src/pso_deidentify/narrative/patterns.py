@@ -7,7 +7,8 @@ reader still sees what kind of value was there. Patterns are listed strongest fi
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from pso_deidentify.narrative.spans import Span
 
@@ -18,12 +19,16 @@ _MONTH = (
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d{2}"
 # An identifier after its context word: "MRN: A-77812", "member # 55120-3", "DEA no. AB1234563".
-_VALUE = r"[:#.\s]*(?:no\.?|number|num|#|id)?[:#.\s]*(?P<id>[A-Z]{0,3}[-\s]?\d[\dA-Z-]{2,}\d|\d{4,})"
+_VALUE = r"[:#.\s]*(?:no\.?|number|num|#|id)?[:#.\s]*(?P<id>[A-Za-z]{0,3}[-\s]?\d[\dA-Za-z-]{2,}\d|\d{4,})"
 
 
 def _context(words: str) -> str:
     return rf"\b(?:{words})(?!\w){_VALUE}"
 
+
+_LOWER = re.IGNORECASE
+"""Marks a pattern written in lower case and run on the lowered text: much faster than matching
+with ``re.IGNORECASE``."""
 
 _SPECS: tuple[tuple[str, str, int], ...] = (
     ("EMAIL", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+", 0),
@@ -35,14 +40,14 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
     (
         "IP",
         r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b|\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){3,7}(?![\w:])",
-        re.IGNORECASE,
+        _LOWER,
     ),
     (
         "SSN",
         r"\b(?:ssn|ss#|social security(?: number| no\.?| #)?|social)[:#\s]*(?P<id>\d{3}[-\s.]?\d{2}[-\s.]?\d{4})\b"
         r"|\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b|\b\d{3}\.\d{2}\.\d{4}\b"
         r"|\b(?:ssn|social)\D{0,30}?(?:last (?:4|four)|ending(?: in)?)\D{0,5}(?P<id2>\d{4})\b",
-        re.IGNORECASE,
+        _LOWER,
     ),
     (
         "PHONE",
@@ -56,7 +61,7 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
     (
         "DATE",
         # ISO first (with an optional time), then numeric, then with month names.
-        rf"\b{_YEAR}-[01]?\d-[0-3]?\d(?:[T ][0-2]\d:[0-5]\d(?::[0-5]\d)?)?\b"
+        rf"\b{_YEAR}-[01]?\d-[0-3]?\d(?:[Tt ][0-2]\d:[0-5]\d(?::[0-5]\d)?)?\b"
         r"|\b[01]?\d[/.-][0-3]?\d[/.-](?:\d{4}|\d{2})\b|\b[0-3]?\d\.[01]?\d\.\d{4}\b"
         # Month/day without a year only after a word that says it is a date: "1/2 tab" is a dose.
         r"|\b(?:on|since|from|until|till|dated?|dob|dos|admit(?:ted)?|discharged?|born|seen|between)\s+"
@@ -73,14 +78,14 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
         r"(?!\d{1,2}/10\b)(?!(?:1/[2348]|2/3|3/4)\b)"
         r"(?P<id3>(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9]))(?![\w/%]|\.\d)"
         r"(?!\s*(?:tab|tabs|tablets?|strength|mg|mcg|ml|units?|ns|doses?|of|inch|in\b|cm|mm|x\b))",
-        re.IGNORECASE,
+        _LOWER,
     ),
     (
         "MRN",
         _context(
             r"mrn|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?s?|chart|patient\s?id|pt\.?\s?id|hospital\s?(?:number|no)|unit\s?(?:number|no)"
         ),
-        re.IGNORECASE,
+        _LOWER,
     ),
     (
         "ACCOUNT",
@@ -88,7 +93,7 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
             r"acc(?:ou)?n?t|account|member(?:ship)?|subscriber|policy|pol|claim|group|plan|insurance|ins|medicare|medicaid|"
             r"mbi|hicn|beneficiary|invoice|billing|encounter|visit|fin|csn|case|rx|prescription|order|incident|report"
         ),
-        re.IGNORECASE,
+        _LOWER,
     ),
     (
         "LICENSE",
@@ -98,8 +103,8 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
             # A credential followed by a number is a licence: "RN #34145", "LPN 882104".
             r"rn|lpn|lvn|cna|emt|aemt|paramedic|np|aprn|crna|rph|pharmd"
         )
-        + r"|\b[A-Z]{2}\d{7}\b|\b[A-Z]{2}-\d{5,8}\b",
-        re.IGNORECASE,
+        + r"|\b[A-Za-z]{2}\d{7}\b|\b[A-Za-z]{2}-\d{5,8}\b",
+        _LOWER,
     ),
     (
         "ID",
@@ -110,13 +115,13 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "ADDRESS",
-        r"\b\d{1,6}\s+(?:[NSEW]\.?\s+|(?:north|south|east|west)\s+)?(?:[A-Z][\w'-]*\s+){1,3}"
+        r"\b\d{1,6}\s+(?:[NSEWnsew]\.?\s+|(?:north|south|east|west)\s+)?(?:[A-Za-z][\w'-]*\s+){1,3}"
         r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|parkway|pkwy|"
         r"highway|hwy|terrace|ter|circle|cir|trail|trl|route|rte|square|sq)\b\.?"
         r"(?:,?\s*(?:apt|apartment|unit|suite|ste|#|lot|trailer)\.?\s*#?\s*\w+)?"
         r"|\b(?:p\.?\s?o\.?\s?box|post office box)\s+\d+\b"
-        r"|\b(?:apt|apartment|unit|suite)\.?\s*#?\s*\d+[A-Z]?\b",
-        re.IGNORECASE,
+        r"|\b(?:apt|apartment|unit|suite)\.?\s*#?\s*\d+[A-Za-z]?\b",
+        _LOWER,
     ),
     (
         "ZIP",
@@ -133,20 +138,68 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
         r"|\b(?:ninety|one hundred|a hundred|hundred)"
         r"(?:[\s-]+(?:and[\s-]+)?(?:one|two|three|four|five|six|seven|eight|nine|ten|\w+teen))?"
         r"(?=[\s-]+(?:years?|yrs?|year-old))",
-        re.IGNORECASE,
+        _LOWER,
     ),
 )
 
 # Last and weakest: a long run of digits with no context is still some record's number.
 _SPECS = (*_SPECS, ("SSN", r"(?<![\w.,/-])\d{9}(?![\w.,/-])", 0), ("ID", r"(?<![\w.,/-])\d{7,}(?![\w.,/-])", 0))
 
-PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(p, f)) for kind, p, f in _SPECS)
+
+@dataclass(frozen=True)
+class _Pattern:
+    kind: str
+    pattern: re.Pattern[str]
+    on_lowered: bool
+    fallback: re.Pattern[str]
+    """The same with ``re.IGNORECASE``, for the rare text whose lower case has another length."""
+    trigger: Callable[[str], bool]
+
+
+_TRIGGERS: dict[str, Callable[[str], bool]] = {
+    # Cheap tests on the lowered text that most narratives fail: skips a whole scan.
+    "EMAIL": lambda t: "@" in t,
+    "URL": lambda t: (
+        "http" in t or "www" in t or any(d in t for d in (".com", ".org", ".net", ".gov", ".edu", ".us", ".health"))
+    ),
+    "IP": lambda t: "::" in t or _DOTTED.search(t) is not None,
+    "ZIP": lambda t: _FIVE_DIGITS.search(t) is not None,
+    "LOCATION": lambda t: "^^" in t,
+    "AGE>89": lambda t: "ninet" in t or "hundred" in t or _AGE_DIGITS.search(t) is not None,
+}
+_DOTTED = re.compile(r"\d\.\d{1,3}\.\d")
+_FIVE_DIGITS = re.compile(r"\d{5}")
+_AGE_DIGITS = re.compile(r"(?<!\d)(?:9\d|1[0-2]\d)(?!\d)")
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+PATTERNS: tuple[_Pattern, ...] = tuple(
+    _Pattern(
+        kind=kind,
+        pattern=re.compile(p, 0 if flags == _LOWER else flags),
+        on_lowered=flags == _LOWER,
+        fallback=re.compile(p, flags),
+        trigger=_TRIGGERS.get(kind, _always),
+    )
+    for kind, p, flags in _SPECS
+)
 
 
 def pattern_spans(text: str) -> Iterator[Span]:
-    for kind, pattern in PATTERNS:
-        for match in pattern.finditer(text):
-            yield _identifier_span(match, kind)
+    lowered = text.lower()
+    same_length = len(lowered) == len(text)
+    for spec in PATTERNS:
+        if not spec.trigger(lowered):
+            continue
+        if spec.on_lowered:
+            matches = spec.pattern.finditer(lowered) if same_length else spec.fallback.finditer(text)
+        else:
+            matches = spec.pattern.finditer(text)
+        for match in matches:
+            yield _identifier_span(match, spec.kind)
 
 
 def _identifier_span(match: re.Match[str], kind: str) -> Span:

@@ -36,6 +36,8 @@ class Lexicons:
     common_words: frozenset[str]
     clinical: frozenset[str]
     """Drugs (generic and brand), eponyms, scales, devices, procedures: never a name by list alone."""
+    frequent_names: frozenset[str]
+    """Among the most frequent given names or surnames: "Will", "Price", "Hope" (not "Fall", "Code")."""
 
     def is_name(self, norm: str) -> bool:
         return norm in self.surnames or norm in self.given_names
@@ -49,7 +51,15 @@ def lexicons() -> Lexicons:
         places=load_lexicon("places"),
         common_words=load_lexicon("common_words"),
         clinical=load_lexicon("drugs") | _clinical_terms() | load_lexicon("hand_clinical"),
+        frequent_names=_frequent("given_names") | _frequent("surnames"),
     )
+
+
+FREQUENT_NAME_RANK = 3000
+
+
+def _frequent(lexicon: str) -> frozenset[str]:
+    return frozenset(name for name, rank in load_table(lexicon).items() if rank and int(rank) <= FREQUENT_NAME_RANK)
 
 
 def _joined(gap: str, previous: str) -> bool:
