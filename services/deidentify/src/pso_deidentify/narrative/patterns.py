@@ -156,6 +156,9 @@ class _Pattern:
     trigger: Callable[[str], bool]
 
 
+_DOTTED = re.compile(r"\d\.\d{1,3}\.\d")
+_FIVE_DIGITS = re.compile(r"\d{5}")
+_AGE_DIGITS = re.compile(r"(?<!\d)(?:9\d|1[0-2]\d)(?!\d)")
 _TRIGGERS: dict[str, Callable[[str], bool]] = {
     # Cheap tests on the lowered text that most narratives fail: skips a whole scan.
     "EMAIL": lambda t: "@" in t,
@@ -167,9 +170,6 @@ _TRIGGERS: dict[str, Callable[[str], bool]] = {
     "LOCATION": lambda t: "^^" in t,
     "AGE>89": lambda t: "ninet" in t or "hundred" in t or _AGE_DIGITS.search(t) is not None,
 }
-_DOTTED = re.compile(r"\d\.\d{1,3}\.\d")
-_FIVE_DIGITS = re.compile(r"\d{5}")
-_AGE_DIGITS = re.compile(r"(?<!\d)(?:9\d|1[0-2]\d)(?!\d)")
 
 
 def _always(_: str) -> bool:
