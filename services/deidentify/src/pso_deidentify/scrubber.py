@@ -21,7 +21,7 @@ from pso_deidentify.narrative.names import name_spans, propagated_spans
 from pso_deidentify.narrative.patterns import pattern_spans
 from pso_deidentify.narrative.places import place_spans
 from pso_deidentify.narrative.spans import ScrubResult, Span, apply_spans
-from pso_deidentify.narrative.words import lexicons, words_of
+from pso_deidentify.narrative.words import Word, lexicons, words_of, words_within
 
 __all__ = ["KnownIdentifiers", "ScrubResult", "scrub_narrative"]
 
@@ -32,11 +32,60 @@ def scrub_narrative(text: str, known: KnownIdentifiers, *, kept: frozenset[str] 
     words = words_of(text)
     spans: list[Span] = list(known_spans(text, words, known))
     lex = lexicons()
-    strong = {w.norm for w in words if any(s.kind == "NAME" and s.start <= w.start and w.end <= s.end for s in spans)}
+    strong = {w.norm for w in words_within(words, (s for s in spans if s.kind == "NAME"))}
     spans.extend(pattern_spans(text))
     spans.extend(name_spans(text, words, lex))
     spans.extend(propagated_spans(words, [s for s in spans if s.kind == "NAME"], lex, kind="NAME", strong=strong))
     places = list(place_spans(text, words, lex))
     spans.extend(places)
     spans.extend(propagated_spans(words, places, lex, kind="LOCATION", strong=set()))
-    return apply_spans(text, spans, kept=kept)
+    return apply_spans(text, without_eponyms(spans, words), kept=kept)
+
+
+CLINICAL_HEADS = frozenset(
+    [
+        "disease",
+        "syndrome",
+        "palsy",
+        "catheter",
+        "scale",
+        "score",
+        "sign",
+        "signs",
+        "maneuver",
+        "manoeuvre",
+        "position",
+        "tube",
+        "formula",
+        "criteria",
+        "test",
+        "reflex",
+        "procedure",
+        "operation",
+        "method",
+        "classification",
+        "fracture",
+        "stockings",
+    ]
+)
+"""A name right before one of these (or one word before it) is an eponym: "Parkinson's disease",
+"Bell's palsy", "Foley catheter", "Morse Fall Scale", "Cincinnati Stroke Scale"."""
+
+
+def without_eponyms(spans: list[Span], words: list[Word]) -> list[Span]:
+    """Spans of one word that names a disease, device or scale rather than a person or place."""
+    eponyms: set[tuple[int, int]] = set()
+    for i, word in enumerate(words[:-1]):
+        after = words[i + 1]
+        if not after.joined:
+            continue
+        # "Bell's palsy"; or a term in title case: "Morse Fall Scale", "Cincinnati Stroke Scale"
+        then = words[i + 2] if i + 2 < len(words) and after.capitalised and words[i + 2].joined else None
+        if after.norm in CLINICAL_HEADS or (then is not None and then.norm in CLINICAL_HEADS):
+            eponyms.add((word.start, word.end))
+    if not eponyms:
+        return spans
+    return [s for s in spans if s.kind not in _WORD_KINDS or (s.start, s.end) not in eponyms]
+
+
+_WORD_KINDS = frozenset({"NAME", "LOCATION", "ORGANIZATION"})

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 from pso_deidentify.narrative.spans import Span
-from pso_deidentify.narrative.words import Lexicons, Word
+from pso_deidentify.narrative.words import Lexicons, Word, words_within
 
 PERSONAL_TITLES = frozenset(["dr", "doctor", "mr", "mrs", "ms", "miss", "mx"])
 """After these even a word in capitals that is an ordinary word is a name ("DR KNIGHT")."""
@@ -198,15 +198,11 @@ def propagated_spans(
     """A word once seen as a name (or place) is one everywhere in the report ("nursing assistant Joy
     Kowalski ... Joy stated"), even at the start of a sentence or when it is an ordinary word.
     Clinical words that are not also names spread only from the report's own identifiers (``strong``)."""
-    seen = {w.norm for w in words if w.norm not in HONORIFICS and _inside(w, found)}
+    seen = {w.norm for w in words_within(words, found) if w.norm not in HONORIFICS}
     seen = {n for n in seen if n in strong or (len(n) > 1 and (lex.is_name(n) or n not in lex.clinical))}
     for word in words:
         if word.norm in seen and (word.capitalised or word.norm in strong):
             yield Span(word.start, word.end, kind)
-
-
-def _inside(word: Word, spans: list[Span]) -> bool:
-    return any(s.start <= word.start and word.end <= s.end for s in spans)
 
 
 def _regex_spans(text: str) -> Iterator[Span]:

@@ -60,24 +60,28 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "DATE",
-        # ISO first (with an optional time), then numeric, then with month names.
+        # ISO first (with an optional time), then numeric; month names are the next pattern's.
         rf"\b{_YEAR}-[01]?\d-[0-3]?\d(?:[Tt ][0-2]\d:[0-5]\d(?::[0-5]\d)?)?\b"
         r"|\b[01]?\d[/.-][0-3]?\d[/.-](?:\d{4}|\d{2})\b|\b[0-3]?\d\.[01]?\d\.\d{4}\b"
         # Month/day without a year only after a word that says it is a date: "1/2 tab" is a dose.
         r"|\b(?:on|since|from|until|till|dated?|dob|dos|admit(?:ted)?|discharged?|born|seen|between)\s+"
         r"(?P<id2>[01]?\d/[0-3]?\d)\b(?!/)"
-        rf"|\b{_DAY}[\s-]+{_MONTH}(?:[\s,-]+(?:{_YEAR}|'?\d{{2}}))?\b"
-        rf"|\b{_MONTH}\s+{_DAY}(?:[\s,]+{_YEAR})?\b(?!\s*(?:mg|units?))"
-        rf"|\b{_MONTH}[\s,]+{_YEAR}\b"
         r"|\b(?:on|the|since|until|by)\s+(?:the\s+)?(?P<id>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
-        # compact forms of records and HL7: 19290409, 202610221014, 22OCT26, 10FEB1959
+        # compact forms of records and HL7: 19290409, 202610221014
         r"|\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[0-2]\d[0-5]\d(?:[0-5]\d)?)?\b"
-        rf"|\b{_DAY}{_MONTH}(?:\d{{4}}|\d{{2}})\b"
         # month/day alone, unless it reads as a fraction, a dose, a score or a strength (1/2 tab, 7/10)
-        r"|(?<![\w/.])(?<!pain )(?<!score )(?<!scale )(?<!rated )(?<!strength )(?<!power )(?<!motor )(?<!bp )(?<!gcs )"
-        r"(?!\d{1,2}/10\b)(?!(?:1/[2348]|2/3|3/4)\b)"
+        r"|(?<![\w/.])(?<!pain )(?<!score )(?<!scale )(?<!rated )(?<!strength )(?<!power )(?<!motor )(?<!bp )"
+        r"(?<!gcs )(?!(?:\d|10)/10\b)(?!(?:1/[2348]|2/3|3/4)\b)"
         r"(?P<id3>(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9]))(?![\w/%]|\.\d)"
         r"(?!\s*(?:tab|tabs|tablets?|strength|mg|mcg|ml|units?|ns|doses?|of|inch|in\b|cm|mm|x\b))",
+        _LOWER,
+    ),
+    (
+        "MONTH_DATE",
+        rf"\b{_DAY}[\s-]+{_MONTH}(?:[\s,-]+(?:{_YEAR}|'?\d{{2}}))?\b"
+        rf"|\b{_MONTH}\s+{_DAY}(?:[\s,]+{_YEAR})?\b(?!\s*(?:mg|units?))"
+        rf"|\b{_MONTH}[\s,]+{_YEAR}\b"
+        rf"|\b{_DAY}{_MONTH}(?:\d{{4}}|\d{{2}})\b",  # 22OCT26, 10FEB1959
         _LOWER,
     ),
     (
@@ -108,7 +112,7 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
     ),
     (
         "ID",
-        _context(r"serial|s/n|sn|lot|batch|udi|device\s?id|asset|tag|barcode|imei|mac")
+        _context(r"serial|s/n|sn|lot|batch|udi|device\s?id|asset|tag|barcode|imei|mac|id")
         + r"|\(01\)\d{14}(?:\(\d{2}\)[\w-]+)*"
         + r"|\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}-?[A-Z0-9]*\d{4,}[A-Z0-9-]*\b",
         0,
@@ -143,7 +147,17 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
 )
 
 # Last and weakest: a long run of digits with no context is still some record's number.
-_SPECS = (*_SPECS, ("SSN", r"(?<![\w.,/-])\d{9}(?![\w.,/-])", 0), ("ID", r"(?<![\w.,/-])\d{7,}(?![\w.,/-])", 0))
+_SPECS = (
+    *_SPECS,
+    ("SSN", r"(?<![\w.,/-])\d{9}(?![\w,/-]|\.\d)", 0),
+    ("ID", r"(?<![\w.,/-])\d{7,}(?![\w,/-]|\.\d)", 0),
+    # initials standing for a person: "pts R.H. rm 512, J.W. rm 517" (not a.m., p.m., U.S.)
+    (
+        "NAME",
+        r"(?<![\w.])(?!(?:A\.M|P\.M|U\.S|N\.B|I\.V|P\.O|D\.C)\.)[A-Z]\.\s?[A-Z]\.(?:\s?[A-Z]\.)?(?![\w])(?!\s?[A-Z][a-z])",
+        0,
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,7 @@ class _Pattern:
 
 _DOTTED = re.compile(r"\d\.\d{1,3}\.\d")
 _FIVE_DIGITS = re.compile(r"\d{5}")
+_MONTH_WORD = re.compile(rf"(?<![a-z]){_MONTH}(?![a-z])|\d(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
 _AGE_DIGITS = re.compile(r"(?<!\d)(?:9\d|1[0-2]\d)(?!\d)")
 _TRIGGERS: dict[str, Callable[[str], bool]] = {
     # Cheap tests on the lowered text that most narratives fail: skips a whole scan.
@@ -169,6 +184,7 @@ _TRIGGERS: dict[str, Callable[[str], bool]] = {
     "ZIP": lambda t: _FIVE_DIGITS.search(t) is not None,
     "LOCATION": lambda t: "^^" in t,
     "AGE>89": lambda t: "ninet" in t or "hundred" in t or _AGE_DIGITS.search(t) is not None,
+    "MONTH_DATE": lambda t: _MONTH_WORD.search(t) is not None,
 }
 
 
@@ -199,7 +215,7 @@ def pattern_spans(text: str) -> Iterator[Span]:
         else:
             matches = spec.pattern.finditer(text)
         for match in matches:
-            yield _identifier_span(match, spec.kind)
+            yield _identifier_span(match, "DATE" if spec.kind == "MONTH_DATE" else spec.kind)
 
 
 def _identifier_span(match: re.Match[str], kind: str) -> Span:

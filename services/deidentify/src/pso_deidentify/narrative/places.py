@@ -23,12 +23,19 @@ _ORG_SUFFIX = (
     r"Assisted Living|Manor|Medical Group|Physicians|Urgent Care|Surgery Center|Surgical Center|Home Health|"
     r"Home Care|Laboratory|Laboratories|Labs|Institute|Infirmary|Sanitarium|Retirement Home|Living Center|"
     r"Children's|Memorial|Regional|University|College|Dialysis|Dialysis Center|Center|Centre|Pediatrics|"
-    r"Cardiology|Oncology|Orthopedics|Family Practice|Family Medicine|Associates|Partners)"
+    r"Cardiology|Oncology|Orthopedics|Family Practice|Family Medicine|Associates|Partners|Police Department|"
+    r"Sheriff's Office|Apothecary|Supply|Supplies|HealthCare|Health Network)"
 )
 _ORGANISATION = re.compile(
     rf"\b(?:(?:St\.?|Saint|Mt\.?|Mount|Our Lady of)\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
     rf"|[A-Z][\w'\u2019&.-]*(?:\s+{_NAME_WORD}){{0,4}}\s+{_ORG_SUFFIX})\b"
     r"|\b(?:Walgreens|CVS|Rite Aid|Walmart|Kroger|Costco|Publix|Safeway|Kaiser|Banner|Sutter|Ascension)\b"
+    # in capitals: "SENT TO FIRELANDS REGIONAL"
+    r"|\b(?:[A-Z][A-Z'\u2019&.-]+\s+){1,2}(?:HOSPITAL|MEDICAL CENTER|REGIONAL|MEMORIAL|CLINIC|NURSING HOME|"
+    r"HEALTH SYSTEM|HEALTHCARE|HOSPICE)\b"
+    # written in lower case by patients and families: "st jude thaddeus regional medical center"
+    r"|\b(?:st\.?|saint|mt\.?|mount)\s+[a-z'\u2019]+(?:\s+[a-z'\u2019]+){0,3}\s+(?:hospital|medical center|regional|"
+    r"memorial|clinic|nursing home|health)\b"
 )
 _PLACE_CONTEXT = re.compile(
     r"\b(?P<id>[A-Z][a-z'\u2019.-]+(?:\s+[A-Z][a-z'\u2019.-]+){0,2})\s+(?:County|Parish|Township|Borough|City)\b"

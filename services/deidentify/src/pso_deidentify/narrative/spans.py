@@ -21,30 +21,26 @@ class ScrubResult:
 
 
 def apply_spans(text: str, spans: list[Span], *, kept: frozenset[str] = frozenset()) -> ScrubResult:
-    """Replace each span with its placeholder. Spans are given strongest first: a span that overlaps
-    one already taken is merged into it (the stronger kind wins), so no identifier is half-kept."""
-    taken: list[Span] = []
-    for span in spans:
-        if span.kind in kept or span.start >= span.end:
-            continue
-        overlapping = [t for t in taken if t.start < span.end and span.start < t.end]
-        if not overlapping:
-            taken.append(span)
-            continue
-        strongest = overlapping[0]
-        for t in overlapping:
-            taken.remove(t)
-        start = min(span.start, *(t.start for t in overlapping))
-        end = max(span.end, *(t.end for t in overlapping))
-        taken.append(Span(start, end, strongest.kind))
-    taken.sort()
+    """Replace each span with its placeholder. Spans are given strongest first: overlapping spans
+    merge into one placeholder of the strongest one's type, so no identifier is half-kept."""
+    ranked = sorted(
+        (s.start, s.end, rank, s.kind) for rank, s in enumerate(spans) if s.kind not in kept and s.start < s.end
+    )
     removed: Counter[str] = Counter()
     parts: list[str] = []
     position = 0
-    for span in taken:
-        parts.append(text[position : span.start])
-        parts.append(f"[{span.kind}]")
-        removed[span.kind] += 1
-        position = span.end
+    i = 0
+    while i < len(ranked):
+        start, end, best, kind = ranked[i]
+        i += 1
+        while i < len(ranked) and ranked[i][0] < end:  # overlaps the cluster so far
+            end = max(end, ranked[i][1])
+            if ranked[i][2] < best:
+                best, kind = ranked[i][2], ranked[i][3]
+            i += 1
+        parts.append(text[position:start])
+        parts.append(f"[{kind}]")
+        removed[kind] += 1
+        position = end
     parts.append(text[position:])
     return ScrubResult(text="".join(parts), removed=removed)

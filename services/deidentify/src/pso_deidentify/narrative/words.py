@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 from pso_deidentify.lexicons import load_lexicon, load_table
+from pso_deidentify.narrative.spans import Span
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]|[A-Za-z]")
 _SENTENCE_END = frozenset('.!?:;\n\r"(')
@@ -60,6 +62,20 @@ FREQUENT_NAME_RANK = 3000
 
 def _frequent(lexicon: str) -> frozenset[str]:
     return frozenset(name for name, rank in load_table(lexicon).items() if rank and int(rank) <= FREQUENT_NAME_RANK)
+
+
+def words_within(words: list[Word], spans: Iterable[Span]) -> list[Word]:
+    """The words that lie inside one of ``spans``: one sweep over both, in order of position."""
+    ordered = sorted(spans)
+    inside: list[Word] = []
+    reach, k = -1, 0
+    for word in words:
+        while k < len(ordered) and ordered[k].start <= word.start:
+            reach = max(reach, ordered[k].end)
+            k += 1
+        if reach >= word.end:
+            inside.append(word)
+    return inside
 
 
 def _joined(gap: str, previous: str) -> bool:
