@@ -71,7 +71,7 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
         r"|\b(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[0-2]\d[0-5]\d(?:[0-5]\d)?)?\b"
         # month/day alone, unless it reads as a fraction, a dose, a score or a strength (1/2 tab, 7/10)
         r"|(?<![\w/.])(?<!pain )(?<!score )(?<!scale )(?<!rated )(?<!strength )(?<!power )(?<!motor )(?<!bp )"
-        r"(?<!gcs )(?!(?:\d|10)/10\b)(?!(?:1/[2348]|2/3|3/4)\b)"
+        r"(?<!gcs )(?!(?:\d|10)/10\b(?!\)))(?!(?:1/[2348]|2/3|3/4)\b)"
         r"(?P<id3>(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9]))(?![\w/%]|\.\d)"
         r"(?!\s*(?:tab|tabs|tablets?|strength|mg|mcg|ml|units?|ns|doses?|of|inch|in\b|cm|mm|x\b))",
         _LOWER,
@@ -87,7 +87,8 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
     (
         "MRN",
         _context(
-            r"mrn|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?s?|chart|patient\s?id|pt\.?\s?id|hospital\s?(?:number|no)|unit\s?(?:number|no)"
+            r"mrn|m\.r\.n\.?|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?s?|record|chart|patient\s?id|pt\.?\s?id|emr|ehr|"
+            r"hospital\s?(?:number|no)|unit\s?(?:number|no)|patient|pt|hosp(?:ital)?"
         ),
         _LOWER,
     ),

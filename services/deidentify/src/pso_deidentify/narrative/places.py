@@ -29,7 +29,8 @@ _ORG_SUFFIX = (
 _ORGANISATION = re.compile(
     rf"\b(?:(?:St\.?|Saint|Mt\.?|Mount|Our Lady of)\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
     rf"|[A-Z][\w'\u2019&.-]*(?:\s+{_NAME_WORD}){{0,4}}\s+{_ORG_SUFFIX})\b"
-    r"|\b(?:Walgreens|CVS|Rite Aid|Walmart|Kroger|Costco|Publix|Safeway|Kaiser|Banner|Sutter|Ascension)\b"
+    r"|\b(?:Walgreens|CVS|Rite Aid|Walmart|Kroger|Costco|Publix|Safeway|Kaiser|Banner|Sutter|Ascension|"
+    r"Express Scripts|OptumRx|Caremark)\b"
     # in capitals: "SENT TO FIRELANDS REGIONAL"
     r"|\b(?:[A-Z][A-Z'\u2019&.-]+\s+){1,2}(?:HOSPITAL|MEDICAL CENTER|REGIONAL|MEMORIAL|CLINIC|NURSING HOME|"
     r"HEALTH SYSTEM|HEALTHCARE|HOSPICE)\b"
@@ -44,7 +45,8 @@ _PLACE_CONTEXT = re.compile(
     r"|\b(?P<id4>[A-Z][a-z'\u2019.-]+(?:\s+[A-Z][a-z'\u2019.-]+){0,2}),?\s+[A-Z]{2}\s+\d{5}\b"
     # "..., Waco 76705": the town of an address, before its ZIP
     r"|,\s*(?P<id5>[A-Z][a-z'\u2019.-]+(?:\s+[A-Z][a-z'\u2019.-]+){0,2}),?\s+\d{5}\b"
-    r"|\b(?P<id3>[A-Z][a-z'\u2019.-]+(?:\s+[A-Z][a-z'\u2019.-]+){0,2}),\s+(?P<state>[A-Z]{2}|[A-Z][a-z]+)\b(?=[\s.,;)]|$)"
+    # the state only looked at, not consumed: "Elm St, Wheeling, WV 26035" must reach "Wheeling"
+    r"|\b(?P<id3>[A-Z][a-z'\u2019.-]+(?:\s+[A-Z][a-z'\u2019.-]+){0,2})(?=,\s+(?P<state>[A-Z]{2}|[A-Z][a-z]+)\b(?:[\s.,;)]|$))"
 )
 _PLACE_PREPOSITIONS = frozenset(["in", "at", "from", "near", "to", "outside", "of", "toward", "towards", "into", "via"])
 _MAX_PLACE_WORDS = 3
