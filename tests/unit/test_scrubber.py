@@ -157,3 +157,14 @@ def test_identifiers_in_random_contexts_never_survive(
     for secret in (first, last, mrn, phone, ssn, email, date):
         if secret in text:
             assert secret not in scrubbed, (context, secret)
+
+
+def test_the_reports_own_people_are_removed_even_before_clinical_words() -> None:
+    # The eponym guard ("Bell's palsy") must not spare a name the report itself gives; found by the
+    # canary test on the running pipeline.
+    known = KnownIdentifiers(names=("Olga Waremiub",))
+    text = "Mr. Waremiub's Foley catheter was intact; WAREMIUB c/o hip pain."
+    scrubbed = scrub_narrative(text, known).text
+    assert "waremiub" not in scrubbed.lower()
+    assert "Foley catheter" in scrubbed
+    assert "c/o hip pain" in scrubbed

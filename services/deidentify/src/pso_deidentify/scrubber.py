@@ -21,7 +21,7 @@ from pso_deidentify.narrative.names import name_spans, propagated_spans
 from pso_deidentify.narrative.patterns import pattern_spans
 from pso_deidentify.narrative.places import place_spans
 from pso_deidentify.narrative.spans import ScrubResult, Span, apply_spans
-from pso_deidentify.narrative.words import Word, lexicons, words_of, words_within
+from pso_deidentify.narrative.words import Lexicons, Word, lexicons, words_of, words_within
 
 __all__ = ["KnownIdentifiers", "ScrubResult", "scrub_narrative"]
 
@@ -39,7 +39,7 @@ def scrub_narrative(text: str, known: KnownIdentifiers, *, kept: frozenset[str] 
     places = list(place_spans(text, words, lex))
     spans.extend(places)
     spans.extend(propagated_spans(words, places, lex, kind="LOCATION", strong=set()))
-    return apply_spans(text, without_eponyms(spans, words), kept=kept)
+    return apply_spans(text, without_eponyms(spans, words, lex, strong=strong), kept=kept)
 
 
 CLINICAL_HEADS = frozenset(
@@ -72,16 +72,18 @@ CLINICAL_HEADS = frozenset(
 "Bell's palsy", "Foley catheter", "Morse Fall Scale", "Cincinnati Stroke Scale"."""
 
 
-def without_eponyms(spans: list[Span], words: list[Word]) -> list[Span]:
-    """Spans of one word that names a disease, device or scale rather than a person or place."""
+def without_eponyms(spans: list[Span], words: list[Word], lex: Lexicons, *, strong: set[str]) -> list[Span]:
+    """Spans of one word that names a disease, device or scale rather than a person or place. Never
+    the report's own people (``strong``): "Mr. Jensen's Foley catheter" loses "Jensen" all the same."""
     eponyms: set[tuple[int, int]] = set()
     for i, word in enumerate(words[:-1]):
         after = words[i + 1]
-        if not after.joined:
+        if not after.joined or word.norm in strong:
             continue
-        # "Bell's palsy"; or a term in title case: "Morse Fall Scale", "Cincinnati Stroke Scale"
+        # "Bell's palsy"; or a clinical word before a term in title case: "Morse Fall Scale"
         then = words[i + 2] if i + 2 < len(words) and after.capitalised and words[i + 2].joined else None
-        if after.norm in CLINICAL_HEADS or (then is not None and then.norm in CLINICAL_HEADS):
+        titled = then is not None and then.norm in CLINICAL_HEADS and word.norm in lex.clinical
+        if after.norm in CLINICAL_HEADS or titled:
             eponyms.add((word.start, word.end))
     if not eponyms:
         return spans

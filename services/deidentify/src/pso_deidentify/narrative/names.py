@@ -203,7 +203,7 @@ def propagated_spans(
     Kowalski ... Joy stated"), even at the start of a sentence or when it is an ordinary word.
     Clinical words that are not also names spread only from the report's own identifiers (``strong``)."""
     seen = {w.norm for w in words_within(words, found) if w.norm not in HONORIFICS}
-    seen = {n for n in seen if n in strong or (len(n) > 1 and (lex.is_name(n) or n not in lex.clinical))}
+    seen = {n for n in seen if len(n) > 1 and (n in strong or lex.is_name(n) or n not in lex.clinical)}
     for word in words:
         if word.norm in seen and (word.capitalised or word.norm in strong):
             yield Span(word.start, word.end, kind)
