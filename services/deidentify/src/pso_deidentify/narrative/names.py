@@ -185,8 +185,72 @@ _CAPITALS_LAST_FIRST = re.compile(r"\b(?P<last>[A-Z][A-Z'-]+), (?P<first>[A-Z][A
 _MAX_FOLLOWING = 2
 
 
+_CREDENTIALS = frozenset(
+    [
+        "RN",
+        "LPN",
+        "LVN",
+        "CNA",
+        "MD",
+        "DO",
+        "NP",
+        "PA-C",
+        "PA",
+        "EMT",
+        "EMT-P",
+        "EMT-B",
+        "Paramedic",
+        "RPh",
+        "PharmD",
+        "CRNA",
+        "RT",
+        "RRT",
+        "PT",
+        "OT",
+        "MSW",
+        "LCSW",
+        "BSN",
+        "APRN",
+        "FNP",
+        "CST",
+        "CDCES",
+        "CPhT",
+        "CMA",
+        "MA",
+        "DPM",
+        "DDS",
+        "PsyD",
+        "PhD",
+        "CNM",
+        "CNS",
+        "CCRN",
+        "RPH",
+    ]
+)
+_SIGNING_WORDS = frozenset(
+    [
+        "signed",
+        "signature",
+        "reported",
+        "submitted",
+        "entered",
+        "completed",
+        "written",
+        "regards",
+        "sincerely",
+        "thanks",
+        "thank",
+    ]
+)
+
+
 def name_spans(text: str, words: list[Word], lex: Lexicons) -> Iterator[Span]:
-    yield from _regex_spans(text)
+    # Each regular expression costs a scan of the whole text: run it only where its words occur.
+    tokens = {w.text for w in words}
+    if tokens & _CREDENTIALS:
+        yield from _group_spans(_CREDENTIAL_AFTER, text)
+    if "\n" in text or {w.norm for w in words} & _SIGNING_WORDS or text.lstrip()[:1] in "-/~\u2013\u2014":
+        yield from _group_spans(_SIGNATURE, text)
     for match in _CAPITALS_LAST_FIRST.finditer(text):
         last, first = match.group("last").lower(), match.group("first").lower()
         if last in lex.surnames and first in lex.given_names:
@@ -209,12 +273,11 @@ def propagated_spans(
             yield Span(word.start, word.end, kind)
 
 
-def _regex_spans(text: str) -> Iterator[Span]:
-    for pattern in (_CREDENTIAL_AFTER, _SIGNATURE):
-        for match in pattern.finditer(text):
-            for group in ("id", "id2"):
-                if group in pattern.groupindex and match.start(group) >= 0:
-                    yield Span(match.start(group), match.end(group), "NAME")
+def _group_spans(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
+    for match in pattern.finditer(text):
+        for group in ("id", "id2"):
+            if group in pattern.groupindex and match.start(group) >= 0:
+                yield Span(match.start(group), match.end(group), "NAME")
 
 
 def _is_name(i: int, words: list[Word], lex: Lexicons) -> bool:  # noqa: PLR0911 - one rule a line

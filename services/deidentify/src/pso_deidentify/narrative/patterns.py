@@ -22,8 +22,18 @@ _YEAR = r"(?:19|20)\d{2}"
 _VALUE = r"[:#.\s]*(?:no\.?|number|num|#|id)?[:#.\s]*(?P<id>[A-Za-z]{0,3}[-\s]?\d[\dA-Za-z-]{2,}\d|\d{4,})"
 
 
-def _context(words: str) -> str:
-    return rf"\b(?:{words})(?!\w){_VALUE}"
+_CONTEXT_WORDS = {
+    "MRN": r"mrn|m\.r\.n\.?|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?s?|record|chart|patient\s?id|pt\.?\s?id|emr|ehr|"
+    r"hospital\s?(?:number|no)|unit\s?(?:number|no)|patient|pt|hosp(?:ital)?",
+    "ACCOUNT": r"acc(?:ou)?n?t|account|member(?:ship)?|subscriber|policy|pol|claim|group|plan|insurance|ins|"
+    r"medicare|medicaid|mbi|hicn|beneficiary|invoice|billing|encounter|visit|fin|csn|case|rx|prescription|order|"
+    r"incident|report",
+    "LICENSE": r"licen[cs]e|lic|certificate|cert|credential|registration|dea|npi|badge|employee|emp|staff\s?id|"
+    r"provider\s?id|upin|tin|ein|tax\s?id|plate|vin|driver'?s?\s?license|"
+    # A credential followed by a number is a licence: "RN #34145", "LPN 882104".
+    r"rn|lpn|lvn|cna|emt|aemt|paramedic|np|aprn|crna|rph|pharmd",
+    "ID": r"serial|s/n|sn|lot|batch|udi|device\s?id|asset|tag|barcode|imei|mac|id",
+}
 
 
 _LOWER = re.IGNORECASE
@@ -84,38 +94,14 @@ _SPECS: tuple[tuple[str, str, int], ...] = (
         rf"|\b{_DAY}{_MONTH}(?:\d{{4}}|\d{{2}})\b",  # 22OCT26, 10FEB1959
         _LOWER,
     ),
-    (
-        "MRN",
-        _context(
-            r"mrn|m\.r\.n\.?|mr\s?#|med(?:ical)?\.?\s?rec(?:ord)?s?|record|chart|patient\s?id|pt\.?\s?id|emr|ehr|"
-            r"hospital\s?(?:number|no)|unit\s?(?:number|no)|patient|pt|hosp(?:ital)?"
-        ),
-        _LOWER,
-    ),
-    (
-        "ACCOUNT",
-        _context(
-            r"acc(?:ou)?n?t|account|member(?:ship)?|subscriber|policy|pol|claim|group|plan|insurance|ins|medicare|medicaid|"
-            r"mbi|hicn|beneficiary|invoice|billing|encounter|visit|fin|csn|case|rx|prescription|order|incident|report"
-        ),
-        _LOWER,
-    ),
-    (
-        "LICENSE",
-        _context(
-            r"licen[cs]e|lic|certificate|cert|credential|registration|dea|npi|badge|employee|emp|staff\s?id|"
-            r"provider\s?id|upin|tin|ein|tax\s?id|plate|vin|driver'?s?\s?license|"
-            # A credential followed by a number is a licence: "RN #34145", "LPN 882104".
-            r"rn|lpn|lvn|cna|emt|aemt|paramedic|np|aprn|crna|rph|pharmd"
-        )
-        + r"|\b[A-Za-z]{2}\d{7}\b|\b[A-Za-z]{2}-\d{5,8}\b",
-        _LOWER,
-    ),
+    # One scan for every number known by the words before it; the first word list that fits names
+    # the type (an MRN before an account number before a licence before a device identifier).
+    ("CONTEXT", rf"\b(?:{'|'.join(f'(?P<{k}>{w})' for k, w in _CONTEXT_WORDS.items())})(?!\w){_VALUE}", _LOWER),
+    ("LICENSE", r"\b[a-z]{2}\d{7}\b|\b[a-z]{2}-\d{5,8}\b", _LOWER),  # DEA numbers, "RN-448812"
     (
         "ID",
-        _context(r"serial|s/n|sn|lot|batch|udi|device\s?id|asset|tag|barcode|imei|mac|id")
-        + r"|\(01\)\d{14}(?:\(\d{2}\)[\w-]+)*"
-        + r"|\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}-?[A-Z0-9]*\d{4,}[A-Z0-9-]*\b",
+        r"\(01\)\d{14}(?:\(\d{2}\)[\w-]+)*"  # a GS1 UDI
+        r"|\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}-?[A-Z0-9]*\d{4,}[A-Z0-9-]*\b",
         0,
     ),
     (
@@ -216,7 +202,13 @@ def pattern_spans(text: str) -> Iterator[Span]:
         else:
             matches = spec.pattern.finditer(text)
         for match in matches:
-            yield _identifier_span(match, "DATE" if spec.kind == "MONTH_DATE" else spec.kind)
+            yield _identifier_span(match, _kind_of(match, spec.kind))
+
+
+def _kind_of(match: re.Match[str], kind: str) -> str:
+    if kind == "CONTEXT":
+        return next(k for k in _CONTEXT_WORDS if match.group(k) is not None)
+    return "DATE" if kind == "MONTH_DATE" else kind
 
 
 def _identifier_span(match: re.Match[str], kind: str) -> Span:

@@ -38,6 +38,8 @@ _ORGANISATION = re.compile(
     r"|\b(?:st\.?|saint|mt\.?|mount)\s+[a-z'\u2019]+(?:\s+[a-z'\u2019]+){0,3}\s+(?:hospital|medical center|regional|"
     r"memorial|clinic|nursing home|health)\b"
 )
+# The keywords of the pattern above, in lower case: a report with none of them names no organisation.
+_ORGANISATION_WORDS = frozenset(re.findall(r"[a-z]{2,}", _ORGANISATION.pattern.lower())) - {"of", "the", "and", "u2019"}
 _PLACE_CONTEXT = re.compile(
     r"\b(?P<id>[A-Z][a-z'\u2019.-]+(?:\s+[A-Z][a-z'\u2019.-]+){0,2})\s+(?:County|Parish|Township|Borough|City)\b"
     r"|\b(?:City|Town|Village|County) of\s+(?P<id2>[A-Z][a-z'\u2019.-]+(?:\s+[A-Z][a-z'\u2019.-]+){0,2})"
@@ -55,8 +57,9 @@ _ABBREVIATION = 3
 
 
 def place_spans(text: str, words: list[Word], lex: Lexicons) -> Iterator[Span]:
-    for match in _ORGANISATION.finditer(text):
-        yield Span(match.start(), match.end(), "ORGANIZATION")
+    if {w.norm for w in words} & _ORGANISATION_WORDS:  # the scan is costly; most reports name none
+        for match in _ORGANISATION.finditer(text):
+            yield Span(match.start(), match.end(), "ORGANIZATION")
     for match in _PLACE_CONTEXT.finditer(text):
         for group in ("id", "id2", "id3", "id4", "id5"):
             if match.start(group) < 0:
