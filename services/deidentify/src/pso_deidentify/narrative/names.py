@@ -182,7 +182,16 @@ _SIGNATURE = re.compile(
 )
 # Records in capitals: "PT NAME: COMBS, CLARENCE A", "BY MARSH, GENE RN"; checked against the name lists.
 _CAPITALS_LAST_FIRST = re.compile(r"\b(?P<last>[A-Z][A-Z'-]+), (?P<first>[A-Z][A-Z'-]+)(?: [A-Z]\b\.?)?")
+# Who entered a record, in record systems' own words: "BY RN DAY", "ENTEREDBY=MYAZZIE", "SIGNED BY: X".
+_ENTERED_BY = re.compile(
+    r"(?:(?i:\b(?:entered|submitted|reported|signed|programmed|completed|verified|documented)\s*by)\s*[=:]?\s*"
+    r"(?:(?i:rn|lpn|lvn|cna|md|dr|do|np|pa|rph|pharmd|emt|medic|tech)\.?\s+)?"
+    r"|(?i:\bby)\s+(?i:rn|lpn|lvn|cna|md|dr|np|pa|rph|pharmd|emt|medic|tech)\.?\s+)"
+    r"(?P<id>[A-Z][A-Z'-]{2,})\b(?![a-z])"
+)
 _MAX_FOLLOWING = 2
+_ABBREVIATION = 3
+"""Words in capitals this short are abbreviations (MRI, ICU) unless a list knows them as names."""
 
 
 _CREDENTIALS = frozenset(
@@ -251,6 +260,10 @@ def name_spans(text: str, words: list[Word], lex: Lexicons) -> Iterator[Span]:
         yield from _group_spans(_CREDENTIAL_AFTER, text)
     if "\n" in text or {w.norm for w in words} & _SIGNING_WORDS or text.lstrip()[:1] in "-/~\u2013\u2014":
         yield from _group_spans(_SIGNATURE, text)
+    if any(w.all_caps for w in words):
+        for match in _ENTERED_BY.finditer(text):
+            if match.group("id").lower() not in lex.clinical:
+                yield Span(match.start("id"), match.end("id"), "NAME")
     for match in _CAPITALS_LAST_FIRST.finditer(text):
         last, first = match.group("last").lower(), match.group("first").lower()
         if last in lex.surnames and first in lex.given_names:
@@ -289,7 +302,9 @@ def _is_name(i: int, words: list[Word], lex: Lexicons) -> bool:  # noqa: PLR0911
     strong = lex.is_name(word.norm) and word.norm not in lex.common_words and word.norm not in lex.clinical
     if _after_title(i, words, lex):
         # "Pt Jensen", but not "PT FOUND ON FLOOR" nor "RN ICU": in capitals only a name counts.
-        if strong or (word.all_caps and i > 0 and words[i - 1].norm in PERSONAL_TITLES and lex.is_name(word.norm)):
+        personal = i > 0 and words[i - 1].norm in PERSONAL_TITLES  # "DR OKONJO", "DR KNIGHT"
+        unknown = word.norm not in lex.common_words and len(word.text) > _ABBREVIATION
+        if strong or (word.all_caps and personal and (lex.is_name(word.norm) or unknown)):
             return True
         return not word.all_caps and (lex.is_name(word.norm) or word.norm not in lex.common_words)
     if word.all_caps:

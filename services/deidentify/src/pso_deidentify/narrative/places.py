@@ -24,7 +24,8 @@ _ORG_SUFFIX = (
     r"Home Care|Laboratory|Laboratories|Labs|Institute|Infirmary|Sanitarium|Retirement Home|Living Center|"
     r"Children's|Memorial|Regional|University|College|Dialysis|Dialysis Center|Center|Centre|Pediatrics|"
     r"Cardiology|Oncology|Orthopedics|Family Practice|Family Medicine|Associates|Partners|Police Department|"
-    r"Sheriff's Office|Apothecary|Supply|Supplies|HealthCare|Health Network)"
+    r"Sheriff's Office|Apothecary|Supply|Supplies|HealthCare|Health Network|Fire|Home Medical|Medical Supply|"
+    r"AirCare|Air Care|Life Flight|LifeFlight|Air Ambulance)"
 )
 _ORGANISATION = re.compile(
     rf"\b(?:(?:St\.?|Saint|Mt\.?|Mount|Our Lady of)\s+{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
