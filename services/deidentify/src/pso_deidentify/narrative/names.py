@@ -318,8 +318,18 @@ def _is_name(i: int, words: list[Word], lex: Lexicons) -> bool:  # noqa: PLR0911
     # Scale" and "Code Blue" stay.
     if word.norm not in lex.frequent_names:
         return False
+    if _initial_follows(i, words):
+        return True  # "Holly O. did data entry"
     neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(words) and words[max(i, j)].joined]
     return any(_plain_name(j, words, lex, at_start=not word.sentence_start) for j in neighbours)
+
+
+def _initial_follows(i: int, words: list[Word]) -> bool:
+    """The next word is one capital letter with a full stop: the initial of a surname."""
+    if i + 1 >= len(words):
+        return False
+    initial = words[i + 1]
+    return len(initial.text) == 1 and initial.capitalised and initial.joined and initial.text not in "IA"
 
 
 def _lower_case_name(i: int, words: list[Word], lex: Lexicons) -> bool:
