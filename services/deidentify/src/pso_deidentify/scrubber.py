@@ -43,30 +43,8 @@ def scrub_narrative(text: str, known: KnownIdentifiers, *, kept: frozenset[str] 
 
 
 CLINICAL_HEADS = frozenset(
-    [
-        "disease",
-        "syndrome",
-        "palsy",
-        "catheter",
-        "scale",
-        "score",
-        "sign",
-        "signs",
-        "maneuver",
-        "manoeuvre",
-        "position",
-        "tube",
-        "formula",
-        "criteria",
-        "test",
-        "reflex",
-        "procedure",
-        "operation",
-        "method",
-        "classification",
-        "fracture",
-        "stockings",
-    ]
+    "disease syndrome palsy catheter scale score sign signs maneuver manoeuvre position tube formula "
+    "criteria test reflex procedure operation method classification fracture stockings".split()
 )
 """A name right before one of these (or one word before it) is an eponym: "Parkinson's disease",
 "Bell's palsy", "Foley catheter", "Morse Fall Scale", "Cincinnati Stroke Scale"."""

@@ -19,58 +19,10 @@ MIN_LITERAL_LENGTH = 3
 """Shorter structured values (initials, tiny codes) would match everywhere in clinical text."""
 MIN_PHONE_DIGITS = 7
 _GENERIC_ORG_WORDS = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "at",
-        "for",
-        "hospital",
-        "hospitals",
-        "medical",
-        "center",
-        "centre",
-        "health",
-        "healthcare",
-        "system",
-        "systems",
-        "clinic",
-        "clinics",
-        "regional",
-        "community",
-        "memorial",
-        "general",
-        "university",
-        "county",
-        "city",
-        "pharmacy",
-        "pharmacies",
-        "nursing",
-        "home",
-        "homes",
-        "rehab",
-        "rehabilitation",
-        "care",
-        "services",
-        "service",
-        "hospice",
-        "ems",
-        "ambulance",
-        "fire",
-        "department",
-        "dept",
-        "inc",
-        "llc",
-        "group",
-        "associates",
-        "senior",
-        "living",
-        "assisted",
-        "skilled",
-        "facility",
-        "manor",
-        "village",
-    ]
+    "the of and at for hospital hospitals medical center centre health healthcare system systems clinic "
+    "clinics regional community memorial general university county city pharmacy pharmacies nursing home "
+    "homes rehab rehabilitation care services service hospice ems ambulance fire department dept inc llc "
+    "group associates senior living assisted skilled facility manor village".split()
 )
 
 
