@@ -28,9 +28,9 @@ import bz2
 import gzip
 import hashlib
 import importlib
-import io
 import importlib.metadata
 import importlib.util
+import io
 import json
 import pickle
 import re
@@ -64,6 +64,7 @@ DEB_WORDS_FILE = f"{DEB_WORDS_PACKAGE}_{DEB_WORDS_VERSION}_all.deb"
 DEB_WORDS_SHA256 = "c8f8e2b2ad0d37bfdd41f0e40f1e4c8e5f907467d768a1d3698b164e9617f0b4"
 """As in Debian bookworm's Packages index (pool/main/s/scowl/)."""
 DEB_WORDS_DICT = "usr/share/dict/american-english"
+DEB_COPYRIGHT = "usr/share/doc/wamerican/copyright"
 
 MIN_WORD = 3
 """Shortest drug or clinical word kept; shorter ones are abbreviations that collide with everything."""
@@ -207,7 +208,7 @@ DEB_SOURCE = Source(
     "SCOWL licence (Copyright 2000-2011 Kevin Atkinson): use, copy, modify, distribute and sell for any "
     "purpose without fee if the copyright and permission notice are kept; its sources are public domain "
     "(Moby, 12Dicts, ENABLE, Census names) or under similar notice-keeping terms (UKACD, WordNet, Ispell); "
-    "full text in the package's usr/share/doc/wamerican/copyright",
+    "full text, verbatim, in SCOWL-COPYRIGHT.txt beside this file",
     f"{DEB_WORDS_DICT} (SCOWL American English, size 50): every entry written all in lower-case letters",
 )
 
@@ -810,6 +811,8 @@ def build(tarball: Path, deb: Path) -> None:
     write("clinical_terms.txt", (f"{w}\t{k}" for w, k in clinical_terms(stats).items()), stats, compress=True)
     write_zip3(zip3_table(tarball, stats), stats)
     write("common_words.txt", common_words(deb, stats), stats, compress=False)
+    # SCOWL's terms (UKACD's among them) ask for the notice to travel with the words, verbatim.
+    (DATA / "SCOWL-COPYRIGHT.txt").write_bytes(deb_file(deb, DEB_COPYRIGHT))
     hand_lines("hand_clinical.txt", stats)
     (DATA / "SOURCES.md").write_text(sources_md(stats), encoding="utf-8")
 
