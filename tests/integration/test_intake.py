@@ -83,6 +83,17 @@ async def test_invalid_reports_get_422_with_field_and_reason(
     assert "Harold" not in response.text  # the submitted values are never echoed
 
 
+async def test_a_long_correlation_id_gets_the_same_422_from_both_submit_routes(intake: httpx.AsyncClient) -> None:
+    # POST /v1/events is served by a plain Starlette route, the batch endpoint by FastAPI: one contract.
+    headers = {"x-correlation-id": "c" * 65}
+    single = await intake.post("/v1/events", json=report(report_id="LONG-CID"), headers=headers)
+    batch = await intake.post("/v1/events:batch", json=[report(report_id="LONG-CID-2")], headers=headers)
+    assert single.status_code == batch.status_code == 422
+    assert single.json()["errors"] == batch.json()["errors"]
+    fine = await intake.post("/v1/events", json=report(report_id="SHORT-CID"), headers={"x-correlation-id": "c" * 64})
+    assert fine.status_code == 202
+
+
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[]", b'"a string"', b"\xff\xfe"])
 async def test_malformed_json_gets_422(intake: httpx.AsyncClient, raw: bytes) -> None:
     response = await intake.post("/v1/events", content=raw, headers={"content-type": "application/json"})

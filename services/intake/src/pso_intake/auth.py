@@ -50,7 +50,7 @@ def _bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-async def _caller(request: Request) -> ApiKey:
+async def caller_of(request: Request) -> ApiKey:
     authenticator: Authenticator = request.app.state.authenticator
     key = await authenticator.key_for(request.headers.get("authorization"))
     limiter: RateLimiter = request.app.state.rate_limiter
@@ -65,7 +65,7 @@ async def _caller(request: Request) -> ApiKey:
     return key
 
 
-Caller = Annotated[ApiKey, Depends(_caller)]
+Caller = Annotated[ApiKey, Depends(caller_of)]
 
 
 def require_submission_rights(caller: ApiKey, org_id: str) -> None:
