@@ -36,6 +36,7 @@ def serve() -> None:
         timeout_keep_alive=settings.keep_alive_timeout_s,
         limit_concurrency=settings.max_connections,
         loop="uvloop",
+        server_header=False,  # no need to tell every client which server software answers
         http=head_limited_protocol(settings.max_header_bytes),
     )
 

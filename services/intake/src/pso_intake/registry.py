@@ -105,16 +105,17 @@ class ReportRegistry:
                 await asyncio.sleep(_POLL_S)
 
     async def produced(self, decision: Decision, org_id: str) -> None:
-        """Mark the claimed revision durable; the first one also indexes the event for status reads.
+        """Mark the claimed revision durable. For the first revision the mark is the event's index
+        entry, which status reads need anyway; later ones get a mark of their own.
 
-        The mark is a document of its own rather than a field of the claim: FerretDB inserts a
-        batch of documents for a fraction of what as many updates cost."""
-        marks = [self._writes.insert({"_id": produced_id(claim_id(decision.key, decision.revision))})]
+        A mark is a document of its own rather than a field of the claim: FerretDB inserts a batch of
+        documents for a fraction of what as many updates cost."""
         if decision.revision == 1:
-            entry = {"_id": event_entry_id(decision.event_id), "org_id": org_id, "report_key": decision.key}
-            marks.append(self._writes.insert(entry))
+            mark = {"_id": event_entry_id(decision.event_id), "org_id": org_id, "report_key": decision.key}
+        else:
+            mark = {"_id": produced_id(claim_id(decision.key, decision.revision))}
         async with store_errors():
-            await asyncio.gather(*marks)
+            await self._writes.insert(mark)
 
     async def abandon(self, decision: Decision) -> None:
         """Give a claim back after its message could not be produced, so a retry can take it over.
@@ -127,7 +128,9 @@ class ReportRegistry:
             )
 
     async def _is_produced(self, claim: Document) -> bool:
-        return await self._reports.find_one({"_id": produced_id(claim["_id"])}) is not None
+        first = str(claim["_id"]).endswith("/1")
+        mark = event_entry_id(str(claim["event_id"])) if first else produced_id(claim["_id"])
+        return await self._reports.find_one({"_id": mark}) is not None
 
     async def _claim(self, key: str, event_id: str, digest: str, revision: int) -> Decision | None:
         """Claim ``revision`` for this content; ``None`` if another submission claimed it first."""
@@ -150,7 +153,7 @@ class ReportRegistry:
                 return None
             revision = await self._latest_produced(str(entry["report_key"]))
         if revision == 0:
-            return None  # the store failed between writing the index entry and the produced mark
+            return None  # not reached while the entry is revision 1's mark; kept as a guard
         return EventEntry(event_id=event_id, org_id=str(entry["org_id"]), revision=revision)
 
     async def _latest_produced(self, key: str) -> int:
