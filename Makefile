@@ -31,7 +31,7 @@ test-infra:
 bench: setup
 	$(VENV)/python bench/e2e.py --rate 50 --count 1500
 	$(VENV)/python bench/e2e.py --rate 500 --count 5000
-	$(VENV)/python bench/intake.py --count 3000 --rate 200
+	$(VENV)/python bench/intake.py --count 10000 --rate 200
 	$(VENV)/python bench/deidentify.py --rounds 5
 
 ## Regenerate the deidentify word lists and ZIP3 table from their pinned packages (needs npm); commit the result.
