@@ -92,6 +92,15 @@ async def test_a_long_correlation_id_gets_the_same_422_from_both_submit_routes(i
     assert single.json()["errors"] == batch.json()["errors"]
     fine = await intake.post("/v1/events", json=report(report_id="SHORT-CID"), headers={"x-correlation-id": "c" * 64})
     assert fine.status_code == 202
+    anonymous = {**headers, "authorization": ""}
+    no_key = [
+        await intake.post(path, json=[] if path.endswith("batch") else {}, headers=anonymous)
+        for path in (
+            "/v1/events",
+            "/v1/events:batch",
+        )
+    ]
+    assert [r.status_code for r in no_key] == [401, 401]
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[]", b'"a string"', b"\xff\xfe"])

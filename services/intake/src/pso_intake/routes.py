@@ -93,6 +93,7 @@ async def submit_event_directly(request: Request) -> Response:
     """``POST /v1/events`` as a plain Starlette route, without FastAPI's dependency solving per
     request: the busiest endpoint. It shadows ``submit_event``, which stays for the OpenAPI document;
     both run ``_submit``, and the app's problem handlers turn their errors into the same answers."""
+    caller = await caller_of(request)  # first, as FastAPI resolves it: no key, 401 before anything else
     correlation_id = request.headers.get("x-correlation-id")
     if correlation_id is not None and len(correlation_id) > MAX_CORRELATION_ID:
         reason = f"String should have at most {MAX_CORRELATION_ID} characters"
@@ -103,7 +104,7 @@ async def submit_event_directly(request: Request) -> Response:
             errors=[FieldProblem(field=field_path(("header", "x-correlation-id")), reason=reason)],
         )
     state = request.app.state
-    return await _submit(request, await caller_of(request), state.submitter, state.settings, correlation_id)
+    return await _submit(request, caller, state.submitter, state.settings, correlation_id)
 
 
 async def _submit(
