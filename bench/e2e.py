@@ -15,7 +15,9 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -137,6 +139,8 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
 
 
 def main() -> None:
+    # A SIGTERM (``timeout``, a CI runner) must still stop the broker, store and services it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rate", type=float, default=50.0, help="arrival rate, reports per second")
     parser.add_argument("--count", type=int, default=1000, help="reports to send")

@@ -13,6 +13,8 @@ import argparse
 import json
 import os
 import platform
+import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -119,6 +121,8 @@ def _measure(load: Loadgen, pid: int, count: int, rate: float, senders: int) -> 
 
 
 def main() -> None:
+    # A SIGTERM (``timeout``, a CI runner) must still stop the broker, store and services it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description="Intake benchmark")
     parser.add_argument("--count", type=int, default=3000, help="reports per measurement")
     parser.add_argument("--rate", type=float, default=200.0, help="arrival rate of the fixed-rate measurement")
