@@ -9,11 +9,9 @@ holds them sealed; its test is ``test_raw_topic_sealing``. The services export n
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import re
 import string
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,8 +20,7 @@ from pymongo import AsyncMongoClient
 
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
-from pso_deploy.paths import free_port
-from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
+from pso_deploy.pipeline import PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
 from pso_shared.apikeys import Role
 from pso_shared.topics import Topic
@@ -61,23 +58,6 @@ def canary_report(index: int, rng: random.Random) -> tuple[dict[str, Any], list[
         f"SSN {ssn} on file; lives at {street}, Apt 2. Mr. {family}'s Foley catheter was intact."
     )
     return body, [given, family, daughter, nurse, org, mrn, phone, ssn, email, street, family.upper()]
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def pipeline(pipeline_config: PipelineConfig, receiver: WebhookReceiver) -> Iterator[PipelineProcesses]:
-    processes = PipelineProcesses(
-        dataclasses.replace(pipeline_config, intake_port=free_port(), webhook_url=receiver.url)
-    )
-    processes.start_all()
-    yield processes
-    processes.stop_all()
 
 
 async def test_no_canary_survives_deidentify_anywhere(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import dataclasses
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,8 +12,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from pso_deploy.ferretdb import FerretDBServer
-from pso_deploy.paths import free_port
-from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
+from pso_deploy.pipeline import PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
 from pso_shared.apikeys import Role
 from tests.factories import example_reports, leaked, with_harm
@@ -32,23 +29,6 @@ def reports_to_send() -> tuple[list[dict[str, Any]], set[str]]:
     sre = copy.deepcopy(examples[2])
     sre.update(report_id="E2E-SRE", report_type="incident", sre={"is_sre": True, "code": "2B"})
     return [*examples, severe, death, sre], {"E2E-SEVERE", "E2E-DEATH", "E2E-SRE"}
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def pipeline(pipeline_config: PipelineConfig, receiver: WebhookReceiver) -> Iterator[PipelineProcesses]:
-    processes = PipelineProcesses(
-        dataclasses.replace(pipeline_config, intake_port=free_port(), webhook_url=receiver.url)
-    )
-    processes.start_all()
-    yield processes
-    processes.stop_all()
 
 
 async def stored_events(uri: str, database: str, event_ids: list[str], within_s: float) -> list[dict[str, Any]]:
