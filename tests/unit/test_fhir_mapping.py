@@ -18,7 +18,7 @@ DOCUMENTS = Path(__file__).parents[1] / "data" / "fhir"
 
 def mapped(name: str) -> dict[str, Any]:
     report = report_from_fhir((DOCUMENTS / name).read_bytes(), org_id="ky-lakeside-health")
-    return report.model_dump(mode="json")
+    return report.model_dump(mode="json", exclude_none=True)
 
 
 def test_there_are_at_least_five_documents() -> None:

@@ -26,6 +26,7 @@ from pymongo.errors import DuplicateKeyError
 from pso_shared.errors import PermanentError
 from pso_shared.messages.raw import RawEvent, SealedPayload, SealedRawEvent
 from pso_shared.report import EventReport
+from pso_shared.report import report_json as dump_report
 from pso_shared.store import Document, store_errors
 from pso_shared.types import utc_now
 
@@ -151,7 +152,7 @@ async def seal_event(event: RawEvent, ring: KeyRing, *, report_json: bytes | Non
     """The raw topic's message for ``event``: everything of the report encrypted.
 
     ``report_json``: the report already serialised, if the caller has it (it is not checked)."""
-    plaintext = report_json if report_json is not None else event.report.model_dump_json().encode()
+    plaintext = report_json if report_json is not None else dump_report(event.report)
     sealed = await ring.seal(event.report.provider.org_id, plaintext, associated_data(event.event_id, event.revision))
     return SealedRawEvent(
         event_id=event.event_id,

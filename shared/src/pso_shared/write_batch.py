@@ -50,6 +50,13 @@ class WriteBatcher:
         """True if inserted, False if a document with its ``_id`` exists already."""
         return await self._submit(InsertOne(document))
 
+    async def insert_many(self, documents: list[Document]) -> list[bool | BaseException]:
+        """``insert`` for many documents at once: each one's outcome, in order, errors included."""
+        pending = [_Pending(InsertOne(document)) for document in documents]
+        self._queue.extend(pending)
+        self._start_flusher()
+        return list(await asyncio.gather(*(p.done for p in pending), return_exceptions=True))
+
     async def update(self, filter_: Document, update: Document) -> None:
         await self._submit(UpdateOne(filter_, update))
 
@@ -59,9 +66,12 @@ class WriteBatcher:
     async def _submit(self, operation: Operation) -> bool:
         pending = _Pending(operation)
         self._queue.append(pending)
+        self._start_flusher()
+        return await pending.done
+
+    def _start_flusher(self) -> None:
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_all())
-        return await pending.done
 
     async def _flush_all(self) -> None:
         while self._queue:

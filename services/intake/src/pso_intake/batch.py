@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
 from pso_intake.problems import ProblemError
-from pso_intake.submission import Submitter
+from pso_intake.submission import Accepted, Submitter
 from pso_shared.apikeys import ApiKey
 from pso_shared.errors import BrokerUnavailableError, StoreUnavailableError
 from pso_shared.report import EventReport
@@ -59,38 +58,39 @@ def parse_items(body: bytes) -> list[Any]:
 async def submit_batch(
     items: list[Any], submitter: Submitter, caller: ApiKey, correlation_id: str | None
 ) -> BatchResult:
-    # All items at once: they share store round trips and Kafka batches.
-    results = list(
-        await asyncio.gather(
-            *(_submit_item(i, item, submitter, caller, correlation_id) for i, item in enumerate(items))
-        )
-    )
-    counts = {s: sum(r.status == s for r in results) for s in ("rejected", "unavailable")}
+    results: dict[int, ItemResult] = {}
+    valid: list[tuple[int, EventReport]] = []
+    for index, item in enumerate(items):
+        try:
+            valid.append((index, EventReport.model_validate(item)))
+        except ValidationError as exc:
+            results[index] = ItemResult(index=index, status="rejected", http_status=422, errors=problems_of(exc))
+    # All valid items at once: they share store round trips and Kafka produce requests.
+    outcomes = await submitter.submit_many([report for _, report in valid], caller, correlation_id)
+    for (index, _), outcome in zip(valid, outcomes, strict=True):
+        results[index] = _result(index, outcome)
+    ordered = [results[i] for i in range(len(items))]
+    counts = {s: sum(r.status == s for r in ordered) for s in ("rejected", "unavailable")}
     return BatchResult(
-        accepted=len(results) - counts["rejected"] - counts["unavailable"],
+        accepted=len(ordered) - counts["rejected"] - counts["unavailable"],
         rejected=counts["rejected"],
         unavailable=counts["unavailable"],
-        items=results,
+        items=ordered,
     )
 
 
-async def _submit_item(
-    index: int, item: Any, submitter: Submitter, caller: ApiKey, correlation_id: str | None
-) -> ItemResult:
-    try:
-        report = EventReport.model_validate(item)
-        accepted = await submitter.submit(report, caller, correlation_id)
-    except ValidationError as exc:
-        return ItemResult(index=index, status="rejected", http_status=422, errors=problems_of(exc))
-    except ProblemError as exc:
-        errors = exc.errors or [FieldProblem(field="provider.org_id", reason=exc.detail)]
-        return ItemResult(index=index, status="rejected", http_status=exc.status, errors=errors)
-    except (BrokerUnavailableError, StoreUnavailableError):
+def _result(index: int, outcome: Accepted | BaseException) -> ItemResult:
+    if isinstance(outcome, Accepted):
+        return ItemResult(
+            index=index,
+            status=outcome.status,
+            event_id=outcome.event_id,
+            revision=outcome.revision,
+            http_status=200 if outcome.status == "duplicate" else 202,
+        )
+    if isinstance(outcome, ProblemError):
+        errors = outcome.errors or [FieldProblem(field="provider.org_id", reason=outcome.detail)]
+        return ItemResult(index=index, status="rejected", http_status=outcome.status, errors=errors)
+    if isinstance(outcome, BrokerUnavailableError | StoreUnavailableError):
         return ItemResult(index=index, status="unavailable", http_status=503)
-    return ItemResult(
-        index=index,
-        status=accepted.status,
-        event_id=accepted.event_id,
-        revision=accepted.revision,
-        http_status=200 if accepted.status == "duplicate" else 202,
-    )
+    raise outcome  # a bug, not an outcome: the whole request fails as it would have before

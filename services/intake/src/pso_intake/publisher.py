@@ -52,6 +52,21 @@ class RawEventPublisher:
             producer, self._topic, key=event.event_id.encode(), value=value, timeout_s=self._settings.produce_timeout_s
         )
 
+    async def publish_many(self, events: list[SealedRawEvent]) -> list[BaseException | None]:
+        """``publish`` for many events at once: they share produce requests. Each one's outcome,
+        ``None`` once acknowledged; past the timeout every event not yet acknowledged has failed."""
+        producer = await self._connected()
+        sent: list[asyncio.Future[object]] = []
+        try:
+            async with broker_errors(), asyncio.timeout(self._settings.produce_timeout_s):
+                for event in events:
+                    value = event.model_dump_json(exclude_none=True).encode()
+                    sent.append(await producer.send(self._topic, value=value, key=event.event_id.encode()))
+                outcomes = await asyncio.gather(*sent, return_exceptions=True)
+        except BrokerUnavailableError as exc:
+            return [exc] * len(events)
+        return [BrokerUnavailableError(type(o).__name__) if isinstance(o, BaseException) else None for o in outcomes]
+
     async def is_ready(self) -> bool:
         try:
             producer = await self._connected()

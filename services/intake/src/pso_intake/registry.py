@@ -104,18 +104,33 @@ class ReportRegistry:
                     raise BrokerUnavailableError(msg)
                 await asyncio.sleep(_POLL_S)
 
-    async def produced(self, decision: Decision, org_id: str) -> None:
-        """Mark the claimed revision durable. For the first revision the mark is the event's index
-        entry, which status reads need anyway; later ones get a mark of their own.
+    async def claim_new(self, items: list[tuple[EventReport, str]]) -> list[Decision | BaseException | None]:
+        """``decide`` for many (report, digest) pairs at once, for the common case only: revision 1 of
+        each is claimed in one shared insert. ``None``: that report was claimed before (``decide`` it
+        on its own); an exception: the store failed for that one."""
+        keys = [report_key(report.provider.org_id, report.report_id) for report, _ in items]
+        event_ids = [str(uuid.uuid4()) for _ in items]
+        outcomes = await self._writes.insert_many(
+            [
+                _claim_document(key, event_id, digest, 1)
+                for key, event_id, (_, digest) in zip(keys, event_ids, items, strict=True)
+            ]
+        )
+        return [
+            Decision(event_id=event_id, revision=1, produce=True, key=key)
+            if outcome is True
+            else (None if outcome is False else outcome)
+            for key, event_id, outcome in zip(keys, event_ids, outcomes, strict=True)
+        ]
 
-        A mark is a document of its own rather than a field of the claim: FerretDB inserts a batch of
-        documents for a fraction of what as many updates cost."""
-        if decision.revision == 1:
-            mark = {"_id": event_entry_id(decision.event_id), "org_id": org_id, "report_key": decision.key}
-        else:
-            mark = {"_id": produced_id(claim_id(decision.key, decision.revision))}
+    async def produced(self, decision: Decision, org_id: str) -> None:
+        """Mark the claimed revision durable."""
         async with store_errors():
-            await self._writes.insert(mark)
+            await self._writes.insert(_mark_document(decision, org_id))
+
+    async def produced_many(self, decisions: list[tuple[Decision, str]]) -> list[bool | BaseException]:
+        """``produced`` for many (decision, org_id) pairs in one shared insert; each one's outcome."""
+        return await self._writes.insert_many([_mark_document(decision, org_id) for decision, org_id in decisions])
 
     async def abandon(self, decision: Decision) -> None:
         """Give a claim back after its message could not be produced, so a retry can take it over.
@@ -134,14 +149,7 @@ class ReportRegistry:
 
     async def _claim(self, key: str, event_id: str, digest: str, revision: int) -> Decision | None:
         """Claim ``revision`` for this content; ``None`` if another submission claimed it first."""
-        document = {
-            "_id": claim_id(key, revision),
-            "event_id": event_id,
-            "content_hash": digest,
-            "state": "pending",
-            "claimed_at": time.time(),
-        }
-        if not await self._writes.insert(document):
+        if not await self._writes.insert(_claim_document(key, event_id, digest, revision)):
             return None
         return Decision(event_id=event_id, revision=revision, produce=True, key=key)
 
@@ -195,3 +203,24 @@ class ReportRegistry:
             if found is None:
                 return revision, claim
             revision, claim = revision + 1, found
+
+
+def _claim_document(key: str, event_id: str, digest: str, revision: int) -> Document:
+    return {
+        "_id": claim_id(key, revision),
+        "event_id": event_id,
+        "content_hash": digest,
+        "state": "pending",
+        "claimed_at": time.time(),
+    }
+
+
+def _mark_document(decision: Decision, org_id: str) -> Document:
+    """The mark that a claimed revision is durable. For the first revision it is the event's index
+    entry, which status reads need anyway; later ones get a mark of their own.
+
+    A mark is a document of its own rather than a field of the claim: FerretDB inserts a batch of
+    documents for a fraction of what as many updates cost."""
+    if decision.revision == 1:
+        return {"_id": event_entry_id(decision.event_id), "org_id": org_id, "report_key": decision.key}
+    return {"_id": produced_id(claim_id(decision.key, decision.revision))}
