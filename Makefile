@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 export PSO_CACHE_DIR ?= $(HOME)/.cache/pso-pipeline
 VENV := .venv/bin
+NATIVE := --manifest-path services/deidentify/native/Cargo.toml
 
 .PHONY: setup run test lint typecheck test-fast test-infra bench up down clean lexicons
 
@@ -18,11 +19,14 @@ test: setup lint typecheck test-fast test-infra
 lint:
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	cargo fmt --check $(NATIVE)
+	cargo clippy --locked --all-targets $(NATIVE) -- -D warnings
 
 typecheck:
 	$(VENV)/mypy shared/src deploy/src services/intake/src services/deidentify/src services/deidentify/lexicons services/classify/src services/notify/src tests bench
 
 test-fast:
+	cargo test --locked --release $(NATIVE)
 	$(VENV)/pytest tests/unit tests/contract
 
 test-infra:

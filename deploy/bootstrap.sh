@@ -22,6 +22,11 @@ if [ -z "$UV" ] || [ "$("$UV" --version | cut -d' ' -f2)" != "$UV_VERSION" ]; th
   UV="$TOOLS/bin/uv"
 fi
 
+# The de-identifier's narrative scrubber is a Rust extension, built by uv sync (maturin) on first use;
+# cargo fetches its crates from crates.io once and caches them in ~/.cargo.
+command -v cargo >/dev/null 2>&1 \
+  || fail "Rust (cargo) is required to build the de-identifier's scrubber (services/deidentify/native). Install it with rustup (https://rustup.rs), then run this again."
+
 # Python comes from this machine, never downloaded; the lock file is the only source of versions.
 export UV_PYTHON_DOWNLOADS=never
 "$UV" sync --frozen --python python3.11 --quiet || fail "uv sync --frozen failed (see above)"

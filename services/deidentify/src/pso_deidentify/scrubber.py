@@ -3,69 +3,90 @@
 Recognisers are layered from the strongest evidence to the weakest, and their spans are applied in
 one pass (an overlap takes the stronger layer's type):
 
-1. the report's own structured identifiers and their variants (``narrative.known``);
+1. the report's own structured identifiers and their variants (``known.rs``);
 2. identifiers recognisable by form or by context words: dates, phones, e-mails, SSNs, MRNs and
    account, member, licence, DEA and NPI numbers, URLs, IPs, ZIPs, addresses, ages over 89
-   (``narrative.patterns``);
-3. people's names by context and by name lists (``narrative.names``);
-4. organisations and places (``narrative.places``).
+   (``patterns.rs``);
+3. people's names by context and by name lists (``names.rs``);
+4. organisations and places (``places.rs``).
 
 Clinical vocabulary (drug names, eponyms and scales, devices, procedures) is protected from the list
 based layers by an allow-list; see ``pso_deidentify.lexicons`` for where every list comes from.
+
+The recognisers are compiled code, the ``pso_deidentify_native`` extension (its sources are in
+``services/deidentify/native/src``): in Python they took 4 to 5 ms a narrative. This module loads the
+word lists and hands them over once; the extension scrubs without holding the GIL.
 """
 
 from __future__ import annotations
 
-from pso_deidentify.narrative.known import KnownIdentifiers, known_spans
-from pso_deidentify.narrative.names import name_spans, propagated_spans
-from pso_deidentify.narrative.patterns import pattern_spans
-from pso_deidentify.narrative.places import place_spans
-from pso_deidentify.narrative.spans import ScrubResult, Span, apply_spans
-from pso_deidentify.narrative.words import Lexicons, Word, lexicons, words_of, words_within
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
 
-__all__ = ["KnownIdentifiers", "ScrubResult", "scrub_narrative"]
+from pso_deidentify_native import Scrubber
+
+from pso_deidentify.lexicons import load_lexicon, load_table, state_codes
+
+__all__ = ["KnownIdentifiers", "ScrubResult", "narrative_scrubber", "scrub_narrative"]
+
+
+@dataclass(kw_only=True, frozen=True)
+class KnownIdentifiers:
+    """Identifiers the report itself names in its structured fields."""
+
+    names: tuple[str, ...] = ()
+    """People: the patient, the reporter, staff."""
+    organisations: tuple[str, ...] = ()
+    numbers: tuple[tuple[str, str], ...] = ()
+    """(placeholder type, value) pairs: MRNs, phones, e-mails, addresses, licence numbers..."""
+
+
+@dataclass
+class ScrubResult:
+    text: str
+    removed: Counter[str] = field(default_factory=Counter)
 
 
 def scrub_narrative(text: str, known: KnownIdentifiers, *, kept: frozenset[str] = frozenset()) -> ScrubResult:
     """Replace identifiers in ``text`` with typed placeholders such as ``[NAME]``; ``kept``: the
     placeholder types a policy lets through (the limited data set keeps dates, for example)."""
-    words = words_of(text)
-    spans: list[Span] = list(known_spans(text, words, known))
-    lex = lexicons()
-    strong = {w.norm for w in words_within(words, (s for s in spans if s.kind == "NAME"))}
-    spans.extend(pattern_spans(text))
-    spans.extend(name_spans(text, words, lex))
-    spans.extend(propagated_spans(words, [s for s in spans if s.kind == "NAME"], lex, kind="NAME", strong=strong))
-    places = list(place_spans(text, words, lex))
-    spans.extend(places)
-    spans.extend(propagated_spans(words, places, lex, kind="LOCATION", strong=set()))
-    return apply_spans(text, without_eponyms(spans, words, lex, strong=strong), kept=kept)
+    scrubbed, removed = narrative_scrubber().scrub(
+        text, names=known.names, organisations=known.organisations, numbers=known.numbers, kept=kept
+    )
+    return ScrubResult(text=scrubbed, removed=Counter(removed))
 
 
-CLINICAL_HEADS = frozenset(
-    "disease syndrome palsy catheter scale score sign signs maneuver manoeuvre position tube formula "
-    "criteria test reflex procedure operation method classification fracture stockings".split()
-)
-"""A name right before one of these (or one word before it) is an eponym: "Parkinson's disease",
-"Bell's palsy", "Foley catheter", "Morse Fall Scale", "Cincinnati Stroke Scale"."""
+@cache
+def narrative_scrubber() -> Scrubber:
+    """The scrubber with its word lists, built on first use: loading the lists is start-up cost."""
+    return Scrubber(
+        given_names=load_lexicon("given_names"),
+        surnames=load_lexicon("surnames"),
+        places=load_lexicon("places"),
+        common_words=load_lexicon("common_words"),
+        clinical=load_lexicon("drugs") | _clinical_terms() | load_lexicon("hand_clinical"),
+        frequent_names=_frequent("given_names") | _frequent("surnames"),
+        state_names=load_lexicon("states"),
+        state_codes=state_codes(),
+    )
 
 
-def without_eponyms(spans: list[Span], words: list[Word], lex: Lexicons, *, strong: set[str]) -> list[Span]:
-    """Spans of one word that names a disease, device or scale rather than a person or place. Never
-    the report's own people (``strong``): "Mr. Jensen's Foley catheter" loses "Jensen" all the same."""
-    eponyms: set[tuple[int, int]] = set()
-    for i, word in enumerate(words[:-1]):
-        after = words[i + 1]
-        if not after.joined or word.norm in strong:
-            continue
-        # "Bell's palsy"; or a clinical word before a term in title case: "Morse Fall Scale"
-        then = words[i + 2] if i + 2 < len(words) and after.capitalised and words[i + 2].joined else None
-        titled = then is not None and then.norm in CLINICAL_HEADS and word.norm in lex.clinical
-        if after.norm in CLINICAL_HEADS or titled:
-            eponyms.add((word.start, word.end))
-    if not eponyms:
-        return spans
-    return [s for s in spans if s.kind not in _WORD_KINDS or (s.start, s.end) not in eponyms]
+FREQUENT_NAME_RANK = 3000
+"""Given names and surnames this frequent are "frequent names": "Will", "Price", "Hope" are, "Fall"
+and "Code" are not; an ordinary or clinical word that is a frequent name counts as a name beside
+another name."""
 
 
-_WORD_KINDS = frozenset({"NAME", "LOCATION", "ORGANIZATION"})
+def _frequent(lexicon: str) -> frozenset[str]:
+    return frozenset(name for name, rank in load_table(lexicon).items() if rank and int(rank) <= FREQUENT_NAME_RANK)
+
+
+def _clinical_terms() -> frozenset[str]:
+    """Clinical vocabulary that could pass for a name: eponyms and other proper nouns (Parkinson,
+    Braden) and terms that are no ordinary English word (foley, apgar). Terms that are ordinary words
+    (head, smith, white) are left to ``common_words``: a capitalised "White" is a name by its context."""
+    common = load_lexicon("common_words")
+    return frozenset(
+        word for word, kind in load_table("clinical_terms").items() if kind != "term" or word not in common
+    )

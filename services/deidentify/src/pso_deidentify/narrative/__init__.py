@@ -1,1 +1,0 @@
-"""The narrative scrubber: layered recognisers find identifier spans, one pass replaces them."""
