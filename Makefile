@@ -1,6 +1,8 @@
 # The README's commands. Each sets up whatever is missing first (deploy/bootstrap.sh).
 SHELL := /bin/bash
 export PSO_CACHE_DIR ?= $(HOME)/.cache/pso-pipeline
+# rustup's default place, for shells that did not source its profile (cargo builds the scrubber).
+export PATH := $(PATH):$(HOME)/.cargo/bin
 VENV := .venv/bin
 NATIVE := --manifest-path services/deidentify/native/Cargo.toml
 
