@@ -30,8 +30,13 @@ async def produce(bootstrap: str, topic: str, values: list[bytes], *, key: bytes
         await producer.stop()
 
 
-async def read_records(bootstrap: str, topic: str, *, count: int, within_s: float) -> list[Any]:
-    """Read ``topic`` from the beginning until ``count`` records arrived or ``within_s`` passed."""
+async def read_records(
+    bootstrap: str, topic: str, *, count: int, within_s: float, keys: set[bytes] | None = None
+) -> list[Any]:
+    """Read ``topic`` from the beginning until ``count`` records arrived or ``within_s`` passed.
+
+    ``keys``: read until a record of each of these keys arrived instead. The pipeline is at least
+    once, so a stage may emit a record twice, and a count alone would stop before the last one."""
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, group_id=None
     )
@@ -39,12 +44,18 @@ async def read_records(bootstrap: str, topic: str, *, count: int, within_s: floa
     records: list[Any] = []
     deadline = time.monotonic() + within_s
     try:
-        while len(records) < count and time.monotonic() < deadline:
+        while _missing(records, count, keys) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             records += [r for rs in batch.values() for r in rs]
     finally:
         await consumer.stop()
     return records
+
+
+def _missing(records: list[Any], count: int, keys: set[bytes] | None) -> bool:
+    if keys is None:
+        return len(records) < count
+    return not keys <= {r.key for r in records}
 
 
 async def group_caught_up(bootstrap: str, group: str, topic: str) -> bool:

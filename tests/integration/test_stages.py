@@ -98,7 +98,11 @@ async def test_classify_stage(pipeline: PipelineProcesses, kafka: KafkaBroker, t
     )
 
     out = await read_records(
-        kafka.bootstrap_servers, f"{topic_prefix}{Topic.CLASSIFIED}", count=len(events), within_s=90
+        kafka.bootstrap_servers,
+        f"{topic_prefix}{Topic.CLASSIFIED}",
+        count=len(events),
+        within_s=90,
+        keys={e.event_id.encode() for e in events},
     )
     classified = {c.event_id: c for c in (ClassifiedEvent.model_validate_json(r.value) for r in out)}
     assert classified.keys() == {e.event_id for e in events}

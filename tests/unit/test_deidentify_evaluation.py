@@ -37,5 +37,5 @@ def test_mrn_recall(held_out: Evaluation) -> None:
 
 
 def test_overall_recall_and_clinical_keep_rate(held_out: Evaluation) -> None:
-    assert held_out.overall.recall >= 0.99  # the target is 0.995
+    assert held_out.overall.recall >= 0.993  # the target is 0.995; 0.9939 today
     assert held_out.clinical.recall >= 0.99

@@ -93,6 +93,13 @@ def test_no_structured_identifier_survives(given_name: str, family: str, mrn: st
         ("He lives at 9806 Maple Ave #73, Hazard, KY 41744 with his husband.", ["9806 Maple", "Hazard", "41744"]),
         ("PT NAME: COMBS, CLARENCE A  MRN: 2341-063  DOB: 19580112", ["COMBS", "CLARENCE", "2341-063", "19580112"]),
         ("Discovered 4/14; call back at 9565552358 or x4476.", ["4/14", "9565552358", "4476"]),
+        ("Timeline (3/9 to 3/10)\n- 3/11 1800: family meeting", ["3/9", "3/10", "3/11"]),
+        ("SUBMITTED: 05/20/26 BY RN FOWLER", ["05/20/26", "FOWLER"]),
+        ("my husband pearl fowler drove up; nurse morse said it was fine", ["pearl", "fowler", "morse"]),
+        ("Deputy Fulcher (#3318) has the report. Aircraft N417AC launched.", ["Fulcher", "3318", "N417AC"]),
+        ("sent via AirCare 3 to st columba childrens", ["AirCare", "columba"]),
+        ("struck at Marion-Waldo Rd and Mount Vernon Ave", ["Marion-Waldo", "Vernon"]),
+        ("MRN=FMC4401982; MRN (55120)", ["FMC4401982", "55120"]),
     ],
 )
 def test_names_places_and_numbers_without_structured_hints(text: str, secrets: list[str]) -> None:
@@ -108,6 +115,8 @@ def test_names_places_and_numbers_without_structured_hints(text: str, secrets: l
         "Meds incl Norco, Lasix, hydralazine 10 mg IV; Alaris pump channel B; 1/2 tab; pain 7/10.",
         "PT FOUND ON FLOOR. FOLEY CATHETER PULLED OUT. CENTRAL LINE DRSG CHANGED. BLOOD BANK NOTIFIED.",
         "Hx of Parkinson's disease; Doppler signals present; McRoberts maneuver performed.",
+        "N95 mask and N2O; pain 3/10 to 5/10; 1/2 to 3/4 tab; bed #12; my husband will drive.",
+        "SUBMITTED BY RN. Morse Fall Scale 45 by nurse.",
     ],
 )
 def test_clinical_vocabulary_that_looks_like_names_survives(clinical: str) -> None:
@@ -168,3 +177,10 @@ def test_the_reports_own_people_are_removed_even_before_clinical_words() -> None
     assert "waremiub" not in scrubbed.lower()
     assert "Foley catheter" in scrubbed
     assert "c/o hip pain" in scrubbed
+
+
+def test_a_record_number_is_found_as_it_is_rewritten_by_hand() -> None:
+    known = KnownIdentifiers(numbers=(("MRN", "A-0048291"), ("ACCOUNT", "00773310")))
+    text = "MRN A0048291, A 0048291, 0048291 and 48291; account 773310."
+    scrubbed = scrub_narrative(text, known).text
+    assert not any(c.isdigit() for c in scrubbed), scrubbed

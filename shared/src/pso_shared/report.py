@@ -16,6 +16,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -51,7 +53,6 @@ class ContractModel(BaseModel):
     """Strict about unknown fields, as the JSON Schema's ``additionalProperties: false``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    # Dump with ``exclude_none=True`` (``report_json``): the schema has no nulls, absent stays absent.
 
     @model_validator(mode="before")
     @classmethod
@@ -62,6 +63,13 @@ class ContractModel(BaseModel):
             msg = "null_not_allowed"
             raise PydanticCustomError(msg, "may be omitted but not null: {fields}", {"fields": ", ".join(nulls)})
         return data
+
+    @model_serializer(mode="wrap")
+    def _omit_nulls(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Absent stays absent, also inside the messages that carry parts of a report: a dumped
+        report is valid under the schema, which has no nulls."""
+        data = handler(self)
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
 
 
 class Provider(ContractModel):

@@ -14,6 +14,9 @@ use crate::words::Word;
 /// Shorter structured values (initials, tiny codes) would match everywhere in clinical text.
 const MIN_LITERAL_LENGTH: usize = 3;
 const MIN_PHONE_DIGITS: usize = 7;
+/// The shortest rewriting of a record number searched for: shorter runs of digits are doses,
+/// counts and times more often than the record number.
+const MIN_RECORD_DIGITS: usize = 5;
 const GENERIC_ORG_WORDS: &[&str] = &[
     "the",
     "of",
@@ -202,11 +205,20 @@ fn literals(kind: &str, value: &str) -> Vec<String> {
         if pychars::char_len(street) >= MIN_LITERAL_LENGTH {
             out.push(street.to_owned());
         }
-    } else if matches!(kind, "MRN" | "ACCOUNT" | "LICENSE")
-        && digits != value
-        && digit_count >= MIN_PHONE_DIGITS
-    {
-        out.push(digits); // "MRN A-0048291" also written "0048291"
+    } else if matches!(kind, "MRN" | "ACCOUNT" | "LICENSE") {
+        // Record numbers are rewritten by hand: "MRN A-0048291" also appears as "0048291",
+        // "48291", "A0048291" or "A 0048291".
+        let unpadded = digits.trim_start_matches('0');
+        let joined: String = value.chars().filter(|&c| c.is_alphanumeric()).collect();
+        let spaced = value.replace(['-', '.', '/'], " ");
+        for variant in [digits.as_str(), unpadded, &joined, &spaced] {
+            if variant != value
+                && variant.chars().count() >= MIN_RECORD_DIGITS
+                && !out.iter().any(|known| known == variant)
+            {
+                out.push(variant.to_owned());
+            }
+        }
     }
     out
 }

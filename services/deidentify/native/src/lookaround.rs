@@ -7,6 +7,12 @@ use crate::scan::{Hit, Pattern};
 /// The lookaround Python checked that the pattern itself cannot: see each variant.
 pub(crate) enum Check {
     None,
+    /// A range of two month/days ("3/9 to 3/10"): a date unless both ends read as scores out of ten
+    /// ("pain 3/10 to 5/10") or both as fractions ("1/2 to 3/4 tab").
+    DateRange {
+        out_of_ten: Pattern,
+        fraction: Pattern,
+    },
     /// `(?<![\w-])`, `(?<![\w/-])` and `(?<![\w/])` before three of the phone alternatives: after a
     /// word character, a hyphen or a slash, only the alternatives still allowed there are tried.
     Phone {
@@ -17,10 +23,13 @@ pub(crate) enum Check {
     /// The last date alternative, a month and day alone: its lookbehinds and its leading lookaheads
     /// at the start, and `(?!\s*(?:tab|...))` at its end. That end is the end of the run of digits
     /// (the consumed `(?![\w/%]|\.\d)` rules out every shorter day), so the check there is final.
+    /// A time after it makes it a date even where it reads as a score ("- 3/10 1800: family
+    /// meeting").
     Date {
         out_of_ten: Pattern,
         fraction: Pattern,
         dose: Pattern,
+        time: Pattern,
     },
     /// `(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])` at the start of a code.
     Code {
@@ -68,6 +77,7 @@ pub(crate) fn resolve(check: &Check, hay: &str, hit: Hit) -> Option<Hit> {
             out_of_ten,
             fraction,
             dose,
+            time,
         } => {
             if hit.group("id3").is_none() {
                 return Some(hit);
@@ -76,10 +86,22 @@ pub(crate) fn resolve(check: &Check, hay: &str, hit: Hit) -> Option<Hit> {
                 && !NOT_A_DATE_AFTER
                     .iter()
                     .any(|word| hay[..start].ends_with(word))
-                && !out_of_ten.matches_at(hay, start)
+                && (!out_of_ten.matches_at(hay, start) || time.matches_at(hay, hit.end()))
                 && !fraction.matches_at(hay, start)
                 && !dose.matches_at(hay, hit.end());
             fits.then_some(hit)
+        }
+        Check::DateRange {
+            out_of_ten,
+            fraction,
+        } => {
+            let both = |pattern: &Pattern| {
+                ["id", "id2"].iter().all(|g| {
+                    hit.group(g)
+                        .is_some_and(|(s, _)| pattern.matches_at(hay, s))
+                })
+            };
+            (!both(out_of_ten) && !both(fraction)).then_some(hit)
         }
         Check::Code { digit, capital } => {
             let fits = hit.group("udi").is_some()

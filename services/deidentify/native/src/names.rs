@@ -45,6 +45,23 @@ static ROLES: LazyLock<FxHashSet<&str>> = LazyLock::new(|| {
          mother-in-law father-in-law rep representative technologist agent dispatcher pilot crew",
     )
 });
+/// Family and friends: after these, patients and families write names in lower case too ("my husband
+/// pearl fowler").
+static RELATIONS: LazyLock<FxHashSet<&str>> = LazyLock::new(|| {
+    set(
+        "daughter son wife husband mother father mom dad brother sister grandson granddaughter grandmother \
+         grandfather grandma grandpa niece nephew aunt uncle cousin spouse partner fiance fiancee friend \
+         neighbor neighbour boyfriend girlfriend stepson stepdaughter roommate",
+    )
+});
+/// Titles after which a lower-case name-list word is a name even when it is also clinical ("nurse
+/// morse", "dr foley"); the eponym guard still keeps "Foley catheter".
+static TITLES_OVER_CLINICAL: LazyLock<FxHashSet<&str>> =
+    LazyLock::new(|| set("dr doctor mr mrs ms miss mx nurse sister"));
+/// Words of grammar, which records in capitals put before a credential: "BY RN", "TO RN", "PER MD".
+static FUNCTION_WORDS: LazyLock<FxHashSet<&str>> = LazyLock::new(|| {
+    set("by to per the at of on in for with from and or via as if is was called paged notified")
+});
 static CREDENTIALS: LazyLock<FxHashSet<&str>> = LazyLock::new(|| {
     set(
         "RN LPN LVN CNA MD DO NP PA-C PA EMT EMT-P EMT-B Paramedic RPh PharmD CRNA RT RRT PT OT MSW LCSW BSN \
@@ -102,7 +119,7 @@ impl Names {
             python_ignorecase("rn|lpn|lvn|cna|md|dr|np|pa|rph|pharmd|emt|medic|tech");
         let by = python_ignorecase(r"\bby");
         let entered_by = format!(
-            r"(?:{entered}\s*[=:]?\s*(?:{role}\.?\s+)?|{by}\s+{role_after_by}\.?\s+)(?P<id>[A-Z][A-Z'-]{{2,}})\b(?P<end>)(?:\z|[^a-z])"
+            r"(?:{entered}\s*[=:]?\s*(?:(?P<role>{role})\.?\s+)?|{by}\s+(?P<role2>{role_after_by})\.?\s+)(?P<id>[A-Z][A-Z'-]{{2,}})\b(?P<end>)(?:\z|[^a-z])"
         );
         Self {
             credential_after: Pattern::new(&format!(
@@ -133,11 +150,17 @@ impl Names {
         if words.iter().any(|w| CREDENTIALS.contains(w.text)) {
             let hits = self.credential_after.find_iter(hay, |hit| {
                 let start = hit.start();
-                if hay::char_before(hay, start) == Some('.') {
-                    self.credential_after_full_stop.at(hay, start)
+                let hit = if hay::char_before(hay, start) == Some('.') {
+                    self.credential_after_full_stop.at(hay, start)?
                 } else {
-                    Some(hit)
-                }
+                    hit
+                };
+                // "SUBMITTED BY RN FOWLER": a word in capitals before a credential is a name, but
+                // not a word of grammar (the name lists hold "By" and "To" as rare names)
+                let grammar = hit.group("id2").is_some_and(|span| {
+                    FUNCTION_WORDS.contains(plain.in_text(text, span).to_ascii_lowercase().as_str())
+                });
+                (!grammar).then_some(hit)
             });
             group_spans(&hits, &mut add);
         }
@@ -154,10 +177,16 @@ impl Names {
         if words.iter().any(|w| w.all_caps) {
             for hit in self.entered_by.all(hay) {
                 let id = hit.group("id").unwrap_or_default();
-                if !lexicon
-                    .get(&plain.in_text(text, id).to_ascii_lowercase())
-                    .is_clinical()
-                {
+                let entry = lexicon.get(&plain.in_text(text, id).to_ascii_lowercase());
+                // After a role ("BY RN FOWLER") a name-list word is a name even when it is also
+                // clinical; without one, clinical words stay ("ENTERED BY HEPARIN PROTOCOL").
+                let role = hit.group("role").or(hit.group("role2")).is_some();
+                let name = if role {
+                    entry.is_name() || !entry.is_common()
+                } else {
+                    !entry.is_clinical()
+                };
+                if name {
                     add(id.0, id.1);
                 }
             }
@@ -277,18 +306,42 @@ fn initial_follows(i: usize, words: &[Word<'_>]) -> bool {
     })
 }
 
-/// Patients and families write "nurse named holly", "dr oyelaran": a lower-case word right after a
-/// title, or after "named", is a name if the name lists know it or it is no English word.
+/// Patients and families write "nurse named holly", "dr oyelaran", "my husband pearl fowler": a
+/// lower-case word right after a title, or after "named", is a name if the name lists know it or it
+/// is no English word; after a relation, a given name that is no English word, or a given name and
+/// a surname.
 fn lower_case_name(i: usize, words: &[Word<'_>]) -> bool {
     if i == 0 || !words[i].joined {
         return false;
     }
-    let title = words[i - 1].norm;
+    let (word, title) = (&words[i], words[i - 1].norm);
+    let entry = word.entry;
+    if RELATIONS.contains(title) {
+        return given_after_relation(i, words) && (!entry.is_common() || surname_follows(i, words));
+    }
+    if i > 1 && RELATIONS.contains(words[i - 2].norm) && given_after_relation(i - 1, words) {
+        return entry.is_surname(); // "fowler" of "husband pearl fowler"
+    }
     if !HONORIFICS.contains(title) && title != "named" && title != "called" {
         return false;
     }
-    let (norm, entry) = (&words[i].norm, words[i].entry);
-    !entry.is_clinical() && (entry.is_name() || !entry.is_common()) && norm.len() > 2
+    let clinical_allowed = TITLES_OVER_CLINICAL.contains(title) && entry.is_name();
+    (!entry.is_clinical() || clinical_allowed)
+        && (entry.is_name() || !entry.is_common())
+        && word.norm.len() > 2
+}
+
+/// A lower-case given name joined to the relation before it: "pearl" of "husband pearl".
+fn given_after_relation(i: usize, words: &[Word<'_>]) -> bool {
+    let word = &words[i];
+    word.joined && !word.capitalised && word.entry.is_given_name() && word.norm.len() > 2
+}
+
+/// The next word is a lower-case surname joined to this one: "pearl fowler".
+fn surname_follows(i: usize, words: &[Word<'_>]) -> bool {
+    words
+        .get(i + 1)
+        .is_some_and(|next| next.joined && !next.capitalised && next.entry.is_surname())
 }
 
 /// Up to `MAX_FOLLOWING` capitalised words after a title or role ("Dr. Anne Marie Price").

@@ -14,7 +14,8 @@ const MONTH: &str = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|ju
 const DAY: &str = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?";
 const YEAR: &str = r"(?:19|20)\d{2}";
 /// An identifier after its context word: "MRN: A-77812", "member # 55120-3", "DEA no. AB1234563".
-const VALUE: &str = r"[:#.\s]*(?:no\.?|number|num|#|id)?[:#.\s]*(?P<id>[A-Za-z]{0,3}[-\s]?\d[\dA-Za-z-]{2,}\d|\d{4,})";
+/// The separators include "=" and an opening bracket of record systems: "MRN=FMC4401982", "MRN (55120)".
+const VALUE: &str = r"[:#.\s=(\[]*(?:no\.?|number|num|#|id)?[:#.\s=]*(?P<id>[A-Za-z]{0,3}[-\s]?\d[\dA-Za-z-]{2,}\d|\d{4,})";
 
 /// The words before a number that name its type; the first list that fits names the type (an MRN
 /// before an account number before a licence before a device identifier). Each list is the
@@ -151,6 +152,24 @@ fn date_recogniser() -> Recogniser {
             dose: Pattern::new(
                 r"\s*(?:tab|tabs|tablets?|strength|mg|mcg|ml|units?|ns|doses?|of|inch|in\b|cm|mm|x\b)",
             ),
+            time: Pattern::new(r"\s+(?:[01]\d|2[0-3]):?[0-5]\d\b"),
+        },
+    }
+}
+
+/// A range of two month/days: the second would pass for a score alone ("3/9 to 3/10").
+fn date_range_recogniser() -> Recogniser {
+    const MONTH_DAY: &str = r"(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])";
+    Recogniser {
+        kind: "DATE",
+        pattern: Pattern::new(&format!(
+            r"\b(?P<id>{MONTH_DAY})\s*(?:to|through|thru|until|till|[-–])\s*(?P<id2>{MONTH_DAY})\b(?P<end>)(?:\z|[^/])"
+        )),
+        on_lowered: true,
+        trigger: Trigger::Always,
+        check: Check::DateRange {
+            out_of_ten: Pattern::new(r"(?:\d|10)/10\b"),
+            fraction: Pattern::new(r"(?:1/[2348]|2/3|3/4)\b"),
         },
     }
 }
@@ -219,6 +238,7 @@ impl Patterns {
             ),
             phone_recogniser(),
             date_recogniser(),
+            date_range_recogniser(),
             month_date_recogniser(),
             // One scan for every number known by the words before it.
             recogniser("CONTEXT", &context_pattern(), true, Trigger::Always),
@@ -252,6 +272,36 @@ impl Patterns {
                     r"|\b(?:apt|apartment|unit|suite)\.?\s*#?\s*\d+[A-Za-z]?\b",
                 ),
                 true,
+                Trigger::Always,
+            ),
+            // A street named without a house number: "at Marion-Waldo Rd and Mount Vernon Ave". Not
+            // "St" or "Dr", which are saints and doctors more often than streets.
+            recogniser(
+                "ADDRESS",
+                concat!(
+                    r"\b(?:[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?\s+){1,3}(?:Road|Rd|Street|Avenue|Ave|Boulevard|Blvd|",
+                    r"Lane|Ln|Highway|Hwy|Parkway|Pkwy|Drive|Pike|Turnpike)\b\.?",
+                ),
+                false,
+                Trigger::Always,
+            ),
+            // A number after "#" with no context word: "Deputy Fulcher (#3318)". Shorter ones are
+            // beds, rooms and sizes.
+            recogniser(
+                "ID",
+                r"(?:\A|[^\w#])#\s?(?P<id>\d{4,})\b",
+                false,
+                Trigger::Contains("#"),
+            ),
+            // An aircraft's registration (FAA N-number): after its context word, or on its own when it
+            // ends in letters and has two digits or more, so "N95" and "N2O" stay.
+            recogniser(
+                "ID",
+                concat!(
+                    r"\b(?i:aircraft|helicopter|tail\s?(?:number|no\.?|#)?)\s*#?\s*(?P<id>[Nn][1-9]\d{0,4}[A-Za-z]{0,2})\b",
+                    r"|\b(?P<id2>N[1-9]\d{1,4}[A-Z]{1,2})\b",
+                ),
+                false,
                 Trigger::Always,
             ),
             // after a town ("Waco 76705", "Mobile, 36604") or in an HL7 address ("^ME^04336");
@@ -344,15 +394,24 @@ impl Patterns {
                 .pattern
                 .find_iter(&hay.text, |hit| resolve(&recogniser.check, &hay.text, hit));
             for hit in hits {
-                let (start, end) = ["id", "id2", "id3"]
+                // The identifier groups where the pattern has context words around them (a range
+                // has two), else the whole match.
+                let groups: Vec<(usize, usize)> = ["id", "id2", "id3"]
                     .iter()
-                    .find_map(|group| hit.group(group))
-                    .unwrap_or((hit.start(), hit.end()));
-                spans.push(Span::new(
-                    hay.to_text(start),
-                    hay.to_text(end),
-                    kind_of(recogniser.kind, &hit),
-                ));
+                    .filter_map(|group| hit.group(group))
+                    .collect();
+                let whole = [(hit.start(), hit.end())];
+                for &(start, end) in if groups.is_empty() {
+                    &whole[..]
+                } else {
+                    &groups
+                } {
+                    spans.push(Span::new(
+                        hay.to_text(start),
+                        hay.to_text(end),
+                        kind_of(recogniser.kind, &hit),
+                    ));
+                }
             }
         }
     }

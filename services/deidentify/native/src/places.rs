@@ -32,12 +32,12 @@ const ORG_SUFFIX: &str = concat!(
 /// organisation (the words of at least two letters in the pattern, as Python collected them).
 static ORGANISATION_WORDS: LazyLock<FxHashSet<&str>> = LazyLock::new(|| {
     "aid air aircare ambulance apothecary ascension assisted associates banner cardiology care caremark center \
-     centre children clinic college costco ctr cvs department dept dialysis drug drugs ems express family fire \
-     flight group health healthcare home hospice hospital infirmary institute kaiser kroger laboratories \
-     laboratory labs lady life lifeflight living manor med medical medicine memorial mount mt network nursing \
+     centre children childrens clinic college costco ctr cvs department dept dialysis drug drugs ems express family fire \
+     evac flight group health healthcare home hospice hospital infirmary institute kaiser kroger laboratories \
+     laboratory labs lady life lifeflight living manor med medevac medflight medical medicine memorial mount mt network nursing \
      office oncology optumrx orthopedics our partners pediatrics pharmacy physicians police practice publix \
-     regional rehab rescue retirement rite safeway saint sanitarium scripts senior sheriff st supplies supply \
-     surgery surgical sutter system university urgent walgreens walmart"
+     careflight regional rehab rescue retirement rite safeway saint sanitarium scripts senior sheriff st supplies supply \
+     surgery surgical sutter system university urgent walgreens walmart airlife airevac methods"
         .split_whitespace()
         .collect()
 });
@@ -64,7 +64,9 @@ impl Places {
             // in capitals: "SENT TO FIRELANDS REGIONAL"
             r"\b(?:[A-Z][A-Z'’&.-]+\s+){1,2}(?:HOSPITAL|MEDICAL CENTER|REGIONAL|MEMORIAL|CLINIC|NURSING HOME|HEALTH SYSTEM|HEALTHCARE|HOSPICE)\b".to_owned(),
             // written in lower case by patients and families: "st jude thaddeus regional medical center"
-            r"\b(?:st\.?|saint|mt\.?|mount)\s+[a-z'’]+(?:\s+[a-z'’]+){0,3}\s+(?:hospital|medical center|regional|memorial|clinic|nursing home|health)\b".to_owned(),
+            r"\b(?:st\.?|saint|mt\.?|mount)\s+[a-z'’]+(?:\s+[a-z'’]+){0,3}\s+(?:hospital|medical center|regional|memorial|clinic|nursing home|health|children'?s)\b".to_owned(),
+            // air ambulance services, often named alone with the unit's number: "via AirCare 3"
+            r"\b(?:AirCare|Air Care|Life ?Flight|Med ?Flight|Care ?Flight|Air ?Evac|Air ?Life|Air Methods|MedEvac)(?:\s+\d{1,3}\b)?".to_owned(),
         ];
         let place_context = [
             format!(r"\b(?P<id>{PLACE_NAME})\s+(?:County|Parish|Township|Borough|City)\b"),
