@@ -293,17 +293,15 @@ impl Patterns {
                 false,
                 Trigger::Contains("#"),
             ),
-            // An aircraft's registration (FAA N-number): after its context word, or on its own when it
-            // ends in letters and has two digits or more, so "N95" and "N2O" stay.
+            // An aircraft's registration (FAA N-number): after its context word, or on its own in
+            // capitals when it ends in letters and has two digits or more, so "N95" and "N2O" stay.
             recogniser(
                 "ID",
-                concat!(
-                    r"\b(?i:aircraft|helicopter|tail\s?(?:number|no\.?|#)?)\s*#?\s*(?P<id>[Nn][1-9]\d{0,4}[A-Za-z]{0,2})\b",
-                    r"|\b(?P<id2>N[1-9]\d{1,4}[A-Z]{1,2})\b",
-                ),
-                false,
+                r"\b(?:aircraft|helicopter|tail\s?(?:number|no\.?|#)?)\s*#?\s*(?P<id>n[1-9]\d{0,4}[a-z]{0,2})\b",
+                true,
                 Trigger::Always,
             ),
+            recogniser("ID", r"\bN[1-9]\d{1,4}[A-Z]{1,2}\b", false, Trigger::Always),
             // after a town ("Waco 76705", "Mobile, 36604") or in an HL7 address ("^ME^04336");
             // `(?![./:-]\d)` after the last: consumed.
             recogniser(
