@@ -100,6 +100,7 @@ def test_no_structured_identifier_survives(given_name: str, family: str, mrn: st
         ("sent via AirCare 3 to st columba childrens", ["AirCare", "columba"]),
         ("struck at Marion-Waldo Rd and Mount Vernon Ave", ["Marion-Waldo", "Vernon"]),
         ("MRN=FMC4401982; MRN (55120)", ["FMC4401982", "55120"]),
+        ("we drove to HRMC at 4 in the morning", ["HRMC"]),
     ],
 )
 def test_names_places_and_numbers_without_structured_hints(text: str, secrets: list[str]) -> None:
@@ -116,7 +117,7 @@ def test_names_places_and_numbers_without_structured_hints(text: str, secrets: l
         "PT FOUND ON FLOOR. FOLEY CATHETER PULLED OUT. CENTRAL LINE DRSG CHANGED. BLOOD BANK NOTIFIED.",
         "Hx of Parkinson's disease; Doppler signals present; McRoberts maneuver performed.",
         "N95 mask and N2O; pain 3/10 to 5/10; 1/2 to 3/4 tab; bed #12; my husband will drive.",
-        "SUBMITTED BY RN. Morse Fall Scale 45 by nurse.",
+        "SUBMITTED BY RN. Morse Fall Scale 45 by nurse. CMC joint pain; MCHC low.",
     ],
 )
 def test_clinical_vocabulary_that_looks_like_names_survives(clinical: str) -> None:

@@ -125,8 +125,23 @@ impl Places {
             }
         }
         listed_places(words, lexicon, &mut spans);
+        spans.extend(
+            words
+                .iter()
+                .filter(|w| is_medical_center_acronym(w))
+                .map(|w| Span::new(w.start, w.end, "ORGANIZATION")),
+        );
         spans
     }
+}
+
+/// A hospital by its initials: "HRMC", "UPMC", "VUMC" (Medical Center, Regional Medical Center).
+/// Four letters or more, so "CMC" (the carpometacarpal joint) stays; clinical words never.
+fn is_medical_center_acronym(word: &Word<'_>) -> bool {
+    word.all_caps
+        && (4..=6).contains(&word.chars)
+        && word.text.ends_with("MC")
+        && !word.entry.is_clinical()
 }
 
 fn listed_places(words: &[Word<'_>], lexicon: &Lexicon, spans: &mut Vec<Span<'static>>) {
