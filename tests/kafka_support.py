@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from pso_deploy.kafka import KafkaBroker, KafkaConfig
+from pso_deploy.paths import free_port
 from pso_shared.kafka import ensure_topics
 from pso_shared.settings import KafkaSettings
 
@@ -86,3 +91,16 @@ async def wait_for_group(bootstrap: str, group: str, topic: str, within_s: float
             return True
         await asyncio.sleep(0.5)
     return False
+
+
+@contextmanager
+def own_broker(workdir: Path) -> Iterator[KafkaBroker]:
+    """A broker of the test's own, which it may stop and start again; stopped at the end."""
+    broker = KafkaBroker(
+        KafkaConfig(workdir=workdir / "kafka", port=free_port(), controller_port=free_port(), heap_mb=256)
+    )
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

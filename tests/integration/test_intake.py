@@ -13,13 +13,12 @@ import httpx
 import pytest
 
 from pso_deploy.ferretdb import FerretDBServer
-from pso_deploy.kafka import KafkaBroker, KafkaConfig
-from pso_deploy.paths import free_port
+from pso_deploy.kafka import KafkaBroker
 from pso_shared.apikeys import Role
 from pso_shared.topics import Topic
 from tests.factories import example_reports, report
 from tests.intake_support import intake_client, intake_settings
-from tests.kafka_support import read_records
+from tests.kafka_support import own_broker, read_records
 from tests.store_support import create_api_key, open_raw_messages
 
 pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(120)]
@@ -139,13 +138,9 @@ async def test_health_and_readiness(intake: httpx.AsyncClient) -> None:
 async def test_503_while_the_broker_is_down_and_202_after(
     tmp_path: Path, topic_prefix: str, ferretdb: FerretDBServer, database: str
 ) -> None:
-    broker = KafkaBroker(
-        KafkaConfig(workdir=tmp_path / "kafka", port=free_port(), controller_port=free_port(), heap_mb=256)
-    )
-    broker.start()
     key = await create_api_key(ferretdb.uri, database, org_id="pso", role=Role.PSO_ADMIN)
-    settings = intake_settings(broker, ferretdb, topic_prefix, database, produce_timeout_s=3)
-    try:
+    with own_broker(tmp_path) as broker:
+        settings = intake_settings(broker, ferretdb, topic_prefix, database, produce_timeout_s=3)
         async with intake_client(settings, key) as intake:
             accepted = [await _accepted(intake, "before")]
             broker.stop()
@@ -159,8 +154,6 @@ async def test_503_while_the_broker_is_down_and_202_after(
             records = await read_records(broker.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=2, within_s=30)
             on_topic = {r.key.decode() for r in records}
             assert set(accepted) <= on_topic  # every 202 is durable in Kafka
-    finally:
-        broker.stop()
 
 
 async def _accepted(intake: httpx.AsyncClient, report_id: str) -> str:

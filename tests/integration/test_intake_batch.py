@@ -12,12 +12,11 @@ import httpx
 import pytest
 
 from pso_deploy.ferretdb import FerretDBServer
-from pso_deploy.kafka import KafkaBroker, KafkaConfig
-from pso_deploy.paths import free_port
+from pso_deploy.kafka import KafkaBroker
 from pso_shared.topics import Topic
 from tests.factories import report, with_harm
 from tests.intake_support import intake_client, intake_settings
-from tests.kafka_support import read_records
+from tests.kafka_support import own_broker, read_records
 from tests.store_support import create_api_key, open_raw_messages
 
 pytestmark = [pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(120)]
@@ -102,16 +101,14 @@ async def test_resends_and_amendments_in_a_batch_are_treated_as_single_submissio
 async def test_items_the_broker_did_not_take_are_unavailable_and_a_retry_takes_them_at_once(
     tmp_path: Path, topic_prefix: str, ferretdb: FerretDBServer, database: str
 ) -> None:
-    broker = KafkaBroker(
-        KafkaConfig(workdir=tmp_path / "kafka", port=free_port(), controller_port=free_port(), heap_mb=256)
-    )
-    broker.start()
     key = await create_api_key(ferretdb.uri, database, org_id=report()["provider"]["org_id"])
-    # Claims left pending would hold a retry back for the whole stale period: it is far longer than
-    # the retry below may take, so passing proves the failed items' claims were given back.
-    settings = intake_settings(broker, ferretdb, topic_prefix, database, produce_timeout_s=3, claim_stale_after_s=120)
     items = [report(report_id=f"DOWN-{i}") for i in range(20)]
-    try:
+    with own_broker(tmp_path) as broker:
+        # Claims left pending would hold a retry back for the whole stale period: it is far longer
+        # than the retry below may take, so passing proves the failed items' claims were given back.
+        settings = intake_settings(
+            broker, ferretdb, topic_prefix, database, produce_timeout_s=3, claim_stale_after_s=120
+        )
         async with intake_client(settings, key) as intake:
             broker.stop()
             down = (await intake.post("/v1/events:batch", json=items)).json()
@@ -125,5 +122,3 @@ async def test_items_the_broker_did_not_take_are_unavailable_and_a_retry_takes_t
             assert {i["status"] for i in retry["items"]} == {"accepted"}
             records = await read_records(broker.bootstrap_servers, f"{topic_prefix}{Topic.RAW}", count=20, within_s=30)
             assert {r.key.decode() for r in records} == {i["event_id"] for i in retry["items"]}
-    finally:
-        broker.stop()
