@@ -1,0 +1,284 @@
+"""NQF Serious Reportable Events (2011) by explicit rules over the event's labels and its text.
+
+An SRE needs both the event pattern and its outcome, so it is never one more opaque label: each of
+the 29 events is a rule with the words that describe it, the categories it belongs to, the words
+that show it was stopped in time, and whether any harm counts or only death and serious injury
+(harm ``severe`` or ``death``). Only an incident (an event that reached the patient) can be one; the
+rules run in the order of the NQF list and the first that holds names the event.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pso_shared.types import Category, HarmDegree, ReportType, SreCode
+
+SERIOUS = frozenset({HarmDegree.SEVERE, HarmDegree.DEATH})
+# Caught in time: an SRE did not happen, whatever the words before.
+_STOPPED = re.compile(
+    r"\b(?:caught|identified|discovered|noticed|recognized|recognised|stopped|prevented|halted|intercepted)\b"
+    r".{0,80}\b(?:before|prior to)\b.{0,30}\b(?:incision|procedure|start(?:ed)?|surgery|it was given|"
+    r"administration|transfusion|insemination|transfer|use)"
+    r"|\btime[- ]?out\b.{0,40}\b(?:caught|identified|revealed|stopped|found)"
+    r"|\bnear[- ]miss\b|\bdid not reach the (?:patient|resident)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class SreRule:
+    code: SreCode
+    cue: re.Pattern[str]
+    any_harm: bool = False
+    """True: the event counts whatever the harm; else only with death or serious injury."""
+    categories: frozenset[Category] = frozenset()
+    """The event must carry one of these categories (none: any)."""
+    unless: re.Pattern[str] | None = None
+    """Words that make it something else ("present on admission", "defibrillation")."""
+
+
+def _cue(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE | re.DOTALL)
+
+
+_SURGICAL = frozenset({Category.SURGERY, Category.ANESTHESIA})
+RULES: tuple[SreRule, ...] = (
+    SreRule(
+        SreCode("1A"),
+        _cue(
+            r"\bwrong[- ](?:site|side|level|limb|knee|hip|leg|arm|eye|finger|toe|kidney|digit|breast)\b"
+            r"|\b(?:operated|operation|surgery|procedure|block|injection|incision)\b.{0,60}\b(?:wrong|opposite|"
+            r"contralateral|incorrect)\s+(?:side|site|level|knee|hip|leg|arm|eye|limb)\b"
+            r"|\b(?:left|right)\b.{0,40}\binstead of the (?:left|right)\b"
+        ),
+        any_harm=True,
+        categories=_SURGICAL,
+    ),
+    SreRule(
+        SreCode("1B"),
+        _cue(r"\bwrong patient\b|\b(?:intended|scheduled|meant) for (?:another|a different) patient\b"),
+        any_harm=True,
+        categories=_SURGICAL,
+    ),
+    SreRule(
+        SreCode("1C"),
+        _cue(
+            r"\bwrong (?:procedure|surgery|operation|implant|prosthesis|lens|iol)\b"
+            r"|\binstead of the (?:planned|intended|consented|scheduled)\b"
+        ),
+        any_harm=True,
+        categories=_SURGICAL,
+    ),
+    SreRule(
+        SreCode("1D"),
+        _cue(
+            r"\bretained\b.{0,40}\b(?:sponge|lap|pad|guide ?wire|needle|instrument|drill bit|clamp|foreign|object|"
+            r"towel|fragment|tip|gauze)"
+            r"|\b(?:sponge|guide ?wire|needle|clamp|drill bit|lap pad|towel|gauze|instrument|retractor)\b.{0,40}"
+            r"\b(?:left (?:in|inside)|found (?:in|inside|on (?:x-?ray|imaging|ct|film))|seen on (?:x-?ray|imaging|ct))"
+            r"|\bforeign (?:body|object)\b.{0,40}\b(?:left|retained|found)\b"
+        ),
+        any_harm=True,
+        unless=_cue(
+            r"\bcount (?:was )?(?:reconciled|corrected|resolved)\b|\bfound (?:in|on) the (?:trash|floor|drape)"
+        ),
+    ),
+    SreRule(
+        SreCode("1E"),
+        _cue(r"\basa(?: class)? (?:1|i)\b|\basa-?1\b|\bhealthy\b.{0,40}\b(?:elective|outpatient)\b"),
+        categories=_SURGICAL,
+    ),
+    SreRule(
+        SreCode("2A"),
+        _cue(
+            r"\bcontaminat|\bnon-?sterile\b|\bnot sterile\b|\bimproperly (?:sterili[sz]ed|reprocessed|cleaned)\b"
+            r"|\breprocessing (?:failure|error)\b|\bfungal\b.{0,40}\b(?:vial|product|injection|compound)"
+        ),
+        categories=frozenset({Category.DEVICE, Category.MEDICATION, Category.BLOOD_PRODUCT}),
+        unless=_cue(r"\b(?:oxygen|o2|gas)\b.{0,40}\bcontaminat"),
+    ),
+    SreRule(
+        SreCode("2C"),
+        _cue(r"\bair embol|\bvenous air\b|\bair (?:in|entered) the (?:line|tubing|circuit|vein|syringe)\b"),
+    ),
+    SreRule(
+        SreCode("3A"),
+        _cue(
+            r"\b(?:discharged|released|sent home|left|picked up)\b.{0,100}\b(?:unauthori[sz]ed|not (?:an? )?"
+            r"(?:authori[sz]ed|legal guardian|guardian|poa)|without (?:the )?(?:guardian|poa|consent)|"
+            r"no legal (?:authority|custody)|someone claiming|stranger)"
+        ),
+        any_harm=True,
+    ),
+    SreRule(
+        SreCode("3B"),
+        _cue(
+            r"\belop(?:e|ed|ement|ing)\b|\bwander(?:ed|ing)? (?:away|off|out)\b"
+            r"|\bmissing from (?:the )?(?:unit|facility|room|floor|ward)\b|\bleft the (?:unit|facility|building) "
+            r"(?:without|unnoticed|undetected)"
+        ),
+    ),
+    SreRule(
+        SreCode("3C"),
+        _cue(
+            r"\bsuicid|\bself[- ]?harm|\bself[- ]inflicted\b|\bhang(?:ed|ing)\b|\bligature\b|\bstrangulat"
+            r"|\bcut (?:his|her|their) (?:own )?(?:wrists?|arms?|throat)\b|\bjumped (?:from|out)\b"
+        ),
+    ),
+    SreRule(
+        SreCode("4A"),
+        _cue(r"."),
+        categories=frozenset({Category.MEDICATION}),
+        unless=_cue(
+            r"\bno error\b|\bknown (?:side effect|adverse (?:effect|reaction))\b|\bcorrectly (?:ordered|dosed|given)\b"
+            r"|\bpreviously unknown allergy\b|\bappropriately (?:dosed|ordered)\b"
+        ),
+    ),
+    SreRule(SreCode("4B"), _cue(r"."), categories=frozenset({Category.BLOOD_PRODUCT})),
+    SreRule(
+        SreCode("4C"),
+        _cue(r"\b(?:mother|maternal|postpartum|post-partum|uterine|uterus|eclampsia|amniotic)\b"),
+        categories=frozenset({Category.PERINATAL}),
+        unless=_cue(r"\bhigh[- ]risk\b|\bprevia\b|\baccreta\b|\btwins?\b|\bmultiple gestation\b"),
+    ),
+    SreRule(
+        SreCode("4D"),
+        _cue(r"\b(?:neonat|newborn|infant|baby|apgar|nicu|hie|brachial plexus|cooling|hypoxic)"),
+        categories=frozenset({Category.PERINATAL}),
+        unless=_cue(r"\bhigh[- ]risk\b|\bprevia\b|\baccreta\b|\btwins?\b|\bmultiple gestation\b|\b2[0-9] weeks\b"),
+    ),
+    SreRule(SreCode("4E"), _cue(r"."), categories=frozenset({Category.FALL})),
+    SreRule(
+        SreCode("4F"),
+        _cue(
+            r"\bstage (?:3|4|iii|iv|three|four)\b|\bunstageable\b|\bfull[- ]thickness\b|\beschar\b"
+            r"|\bbone (?:exposed|visible)"
+        ),
+        any_harm=True,
+        categories=frozenset({Category.PRESSURE_INJURY}),
+        unless=_cue(
+            r"\bpresent on (?:admission|arrival)\b|\bpoa\b|\b(?:wound|ulcer|injury|it) (?:was )?(?:noted |documented )?"
+            r"on (?:admission|arrival)\b|\badmitted with\b|\bprior to admission\b|\bcame in with\b|\bpre-?existing\b"
+            r"|\bfrom home with\b|\bon transfer from\b"
+        ),
+    ),
+    SreRule(
+        SreCode("4G"),
+        _cue(
+            r"\b(?:insemination|ivf|iui|embryo transfer|in vitro)\b.{0,120}\b(?:wrong|another (?:patient|couple)|"
+            r"different donor|mix[- ]?up|mislabel)"
+            r"|\bwrong (?:donor|sperm|embryo|egg|oocyte)s?\b"
+        ),
+        any_harm=True,
+    ),
+    SreRule(
+        SreCode("4H"),
+        _cue(
+            r"\b(?:specimen|sample|biopsy|tissue)\b.{0,60}\b(?:lost|discarded|misplaced|never (?:arrived|received)|"
+            r"thrown away|destroyed)|\b(?:lost|discarded|misplaced)\b.{0,30}\b(?:specimen|sample|biopsy|tissue)\b"
+            r"|\birretrievabl|\birreplaceabl"
+        ),
+    ),
+    SreRule(
+        SreCode("4I"),
+        _cue(
+            r"\b(?:result|report|finding|biopsy|pathology|imaging|scan|ct|x-?ray|mri|culture|lab|value)s?\b.{0,100}"
+            r"\b(?:not (?:been )?(?:followed up|communicated|reviewed|acted (?:up)?on|reported|called)|never "
+            r"(?:followed up|communicated|reviewed|called|relayed|seen)|went unread|unacknowledged|was missed)"
+        ),
+    ),
+    SreRule(
+        SreCode("5A"),
+        _cue(r"\belectric(?:al)? shock|\belectrocut|\bshocked by\b|\bexposed wir"),
+        unless=_cue(r"\bdefibrillat|\bcardiover|\baed\b"),
+    ),
+    SreRule(
+        SreCode("5B"),
+        _cue(
+            r"\b(?:oxygen|o2|medical gas)\b.{0,80}\b(?:empty|no (?:flow|oxygen|gas)|wrong gas|nitrogen|nitrous|carbon "
+            r"dioxide|co2|contaminat|mislabel+ed|crossed|switched)"
+            r"|\b(?:nitrogen|nitrous oxide|co2|carbon dioxide|argon)\b.{0,60}\b(?:instead of|in place of)\b.{0,20}"
+            r"\b(?:oxygen|o2)\b"
+        ),
+        any_harm=True,
+    ),
+    SreRule(
+        SreCode("5C"),
+        _cue(r"\bburn(?:s|ed)?\b|\bscald|\bthermal injury\b|\b(?:second|third)[- ]degree\b"),
+        unless=_cue(r"\bburning (?:sensation|pain|on urination)\b|\bsunburn"),
+    ),
+    SreRule(
+        SreCode("5D"),
+        _cue(r"\brestrain|\bbed ?rails?\b|\bside ?rails?\b|\bposey\b|\bentrap|\bwedged between\b"),
+    ),
+    SreRule(
+        SreCode("6A"),
+        _cue(
+            r"\b(?:mri|magnet|scanner)\b.{0,120}\b(?:oxygen (?:tank|cylinder)|metal|ferromagnetic|projectile|"
+            r"pulled (?:into|toward)|wheelchair|iv pole|stretcher|aneurysm clip|pacemaker)"
+        ),
+    ),
+    SreRule(
+        SreCode("7A"),
+        _cue(
+            r"\bimpersonat|\bposing as\b|\bpretend(?:ed|ing) to be (?:a|an)\b|\bfake (?:nurse|doctor|badge|credential)"
+            r"|\bnot (?:a )?licensed\b.{0,40}\b(?:nurse|physician|doctor|pharmacist|paramedic)"
+        ),
+        any_harm=True,
+    ),
+    SreRule(
+        SreCode("7B"),
+        _cue(r"\babduct|\bkidnap|\btaken from the (?:nursery|unit|room)\b|\bamber alert\b"),
+        any_harm=True,
+    ),
+    SreRule(
+        SreCode("7C"),
+        _cue(r"\bsexual(?:ly)? (?:assault|abus|contact|touch)|\braped?\b|\bgroped\b|\bfondl|\bmolest"),
+        any_harm=True,
+    ),
+    SreRule(
+        SreCode("7D"),
+        _cue(
+            r"\bassault|\battacked\b|\bpunched\b|\bkicked\b|\bbeaten\b|\bchoked\b|\bstabbed\b|\bstrangled\b"
+            r"|\bstruck by (?:a |an |another )?(?:patient|visitor|resident|family member|intruder)\b"
+        ),
+    ),
+    SreRule(
+        SreCode("2B"),  # last of all: any device failing in the care of a seriously harmed patient
+        _cue(
+            r"\bmalfunction|\bfail(?:ed|ure)\b|\bdefect|\bdid not (?:work|alarm|deliver|fire|function)\b"
+            r"|\bstopped working\b|\bfree[- ]?flow|\bdisconnect|\bmisprogram|\bbroke\b|\boverheat|\bused incorrectly\b"
+        ),
+        categories=frozenset({Category.DEVICE}),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SreFinding:
+    code: SreCode | None
+    reason: str
+
+
+def serious_reportable_event(
+    text: str, *, categories: frozenset[Category], harm: HarmDegree, report_type: ReportType
+) -> SreFinding:
+    """The SRE this event is, if any, and why (or why not)."""
+    if report_type is not ReportType.INCIDENT:
+        return SreFinding(None, f"not an SRE: a {report_type.value} did not reach the patient")
+    if _STOPPED.search(text):
+        return SreFinding(None, "not an SRE: the text says the event was stopped in time")
+    for rule in RULES:
+        if rule.categories and not rule.categories & categories:
+            continue
+        if not rule.any_harm and harm not in SERIOUS:
+            continue
+        if rule.unless is not None and rule.unless.search(text):
+            continue
+        match = rule.cue.search(text)
+        if match is not None:
+            words = match.group().strip() or "its category"
+            harm_part = "" if rule.any_harm else f" with harm {harm.value}"
+            return SreFinding(rule.code, f"SRE {rule.code.value}: '{words[:60]}'{harm_part}")
+    return SreFinding(None, "not an SRE: no serious reportable event pattern with the required harm")
