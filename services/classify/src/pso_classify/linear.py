@@ -1,0 +1,63 @@
+"""A trained linear model over binary features, read from the shipped artefact, explained by its weights.
+
+``multilabel`` models score each label on its own (a sigmoid each: categories, of which several may
+apply); ``multiclass`` models share one softmax (the primary category, the harm degree). A decision is
+explained by the features of the event with the largest weights for the chosen label.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class LinearModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["multilabel", "multiclass"]
+    labels: list[str]
+    intercepts: list[float]
+    weights: dict[str, dict[int, float]]
+    """Feature -> {label index: weight}; features and weights the training found to matter only."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LinearModel:
+        if len(self.intercepts) != len(self.labels):
+            msg = "one intercept per label"
+            raise ValueError(msg)
+        if any(not 0 <= i < len(self.labels) for row in self.weights.values() for i in row):
+            msg = "a weight refers to a label that does not exist"
+            raise ValueError(msg)
+        return self
+
+    def scores(self, features: Iterable[str]) -> list[float]:
+        totals = list(self.intercepts)
+        for feature in features:
+            for index, weight in self.weights.get(feature, {}).items():
+                totals[index] += weight
+        return totals
+
+    def probabilities(self, features: Iterable[str]) -> dict[str, float]:
+        scores = self.scores(features)
+        if self.kind == "multilabel":
+            return {label: _sigmoid(s) for label, s in zip(self.labels, scores, strict=True)}
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return {label: e / total for label, e in zip(self.labels, exps, strict=True)}
+
+    def evidence(self, features: Iterable[str], label: str, *, count: int = 4) -> list[str]:
+        """The event's features that speak most for ``label``, strongest first."""
+        index = self.labels.index(label)
+        weighted = [(self.weights[f][index], f) for f in set(features) if index in self.weights.get(f, {})]
+        return [f for w, f in sorted(weighted, reverse=True)[:count] if w > 0]
+
+
+def _sigmoid(score: float) -> float:
+    if score >= 0:
+        return 1 / (1 + math.exp(-score))
+    e = math.exp(score)
+    return e / (1 + e)
