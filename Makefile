@@ -6,7 +6,7 @@ export PATH := $(PATH):$(HOME)/.cargo/bin
 VENV := .venv/bin
 NATIVE := --manifest-path services/deidentify/native/Cargo.toml
 
-.PHONY: setup run test lint typecheck test-fast test-infra bench up down clean lexicons
+.PHONY: setup run test lint typecheck test-fast test-infra bench up down clean lexicons classifier-model
 
 setup:
 	@./deploy/bootstrap.sh
@@ -25,7 +25,7 @@ lint:
 	cargo clippy --locked --all-targets $(NATIVE) -- -D warnings
 
 typecheck:
-	$(VENV)/mypy shared/src deploy/src services/intake/src services/deidentify/src services/deidentify/lexicons services/classify/src services/notify/src tests bench
+	$(VENV)/mypy shared/src deploy/src services/intake/src services/deidentify/src services/deidentify/lexicons services/classify/src services/classify/model services/notify/src tests bench
 
 test-fast:
 	cargo test --locked --release $(NATIVE)
@@ -39,6 +39,10 @@ bench: setup
 	$(VENV)/python bench/e2e.py --rate 500 --count 5000
 	$(VENV)/python bench/intake.py --count 10000 --rate 200
 	$(VENV)/python bench/deidentify.py --rounds 5
+
+## Retrain the classifier on the corpus's training split (needs the model group: scikit-learn); commit the result.
+classifier-model:
+	uv run --group model python services/classify/model/train.py
 
 ## Regenerate the deidentify word lists and ZIP3 table from their pinned packages (needs npm); commit the result.
 lexicons:

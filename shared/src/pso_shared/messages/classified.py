@@ -15,6 +15,17 @@ class SreAssessment(BaseModel):
     code: SreCode | None = None
 
 
+class Disagreement(BaseModel):
+    """Where the reporter's value is kept but the model is confident of another: for an analyst."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    field: str
+    reported: str
+    model: str
+    confidence: Confidence
+
+
 class Classification(BaseModel):
     """The contract's ``classification`` object."""
 
@@ -30,6 +41,9 @@ class Classification(BaseModel):
     model_version: str
     explanation: list[str] = Field(
         default_factory=list, description="Why each label was chosen, one line per decision."
+    )
+    disagreements: list[Disagreement] = Field(
+        default_factory=list, description="Reporter values the model strongly disagrees with (kept as the answer)."
     )
 
 

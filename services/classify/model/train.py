@@ -1,0 +1,124 @@
+"""Train the classifier's linear models on the corpus's training split and write the shipped artefact.
+
+    make classifier-model     # uv run --group model python services/classify/model/train.py
+
+Reads ``tests/data/classify/parts/*.jsonl`` (training split only: the held-out split is never read),
+de-identifies each report with the deidentify stage's own function (the stream classifies
+de-identified text), and fits L2 logistic regressions with scikit-learn (lbfgs, deterministic):
+one per category (several may apply), one for the primary category and one for the harm degree,
+each with class weights that balance the labels. Writes ``pso_classify/data/model.json``: the
+features seen in at least two training reports and their weights, rounded, with a version that is
+the digest of everything else in the file, so the same corpus and code give the same artefact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+
+from pso_classify.corpus import LabelledReport, corpus_parts, load_corpus
+from pso_classify.model import ClassifierInput, model_features
+from pso_deidentify.policy import SAFE_HARBOR
+from pso_deidentify.transform import deidentify_record
+from pso_shared.types import Category, HarmDegree
+
+ROOT = Path(__file__).resolve().parents[3]
+PARTS = ROOT / "tests" / "data" / "classify" / "parts"
+OUT = ROOT / "services" / "classify" / "src" / "pso_classify" / "data" / "model.json"
+MIN_REPORTS = 2
+C = 4.0
+DIGITS = 4
+_KEY = b"classifier-training"  # pseudonyms do not reach the features; any key gives the same text
+
+
+def featurise(record: LabelledReport) -> set[str]:
+    deidentified = deidentify_record(record.report, policy=SAFE_HARBOR, key=_KEY).report
+    return model_features(ClassifierInput.of(deidentified))
+
+
+def fit(
+    rows: list[set[str]], targets: list[str], labels: list[str], vocabulary: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients (one row per label) and intercepts of a softmax over ``labels``."""
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
+    model.fit(_matrix(rows, vocabulary), np.array([labels.index(t) for t in targets]))
+    if len(labels) == 2:  # noqa: PLR2004 - scikit-learn keeps one row for two classes: softmax([0, s])
+        return np.vstack([np.zeros_like(model.coef_[0]), model.coef_[0]]), np.array([0.0, model.intercept_[0]])
+    return model.coef_, model.intercept_
+
+
+def _matrix(rows: list[set[str]], vocabulary: dict[str, int]) -> csr_matrix:
+    indices = [sorted(vocabulary[f] for f in row if f in vocabulary) for row in rows]
+    data = [1.0] * sum(len(i) for i in indices)
+    pointers = np.cumsum([0] + [len(i) for i in indices])
+    flat = [j for i in indices for j in i]
+    return csr_matrix((data, flat, pointers), shape=(len(rows), len(vocabulary)))
+
+
+def export(
+    kind: str, labels: list[str], coefficients: np.ndarray, intercepts: np.ndarray, vocabulary: dict[str, int]
+) -> dict[str, Any]:
+    weights: dict[str, dict[str, float]] = {}
+    for feature, column in sorted(vocabulary.items()):
+        row = {str(i): round(float(coefficients[i, column]), DIGITS) for i in range(len(labels))}
+        row = {i: w for i, w in row.items() if w != 0}
+        if row:
+            weights[feature] = row
+    bias = [round(float(b), DIGITS) for b in intercepts]
+    return {"kind": kind, "labels": labels, "intercepts": bias, "weights": weights}
+
+
+def main() -> int:
+    records = load_corpus(corpus_parts(PARTS), "train")
+    if not records:
+        sys.stderr.write(f"no training records under {PARTS}\n")
+        return 1
+    rows = [featurise(r) for r in records]
+    counts: dict[str, int] = {}
+    for row in rows:
+        for feature in row:
+            counts[feature] = counts.get(feature, 0) + 1
+    vocabulary = {f: i for i, f in enumerate(sorted(f for f, n in counts.items() if n >= MIN_REPORTS))}
+
+    categories = [c.value for c in Category]
+    category_rows = []
+    category_bias = []
+    for category in categories:
+        present = [category in [c.value for c in r.labels.categories] for r in records]
+        if not any(present):
+            category_rows.append(np.zeros(len(vocabulary)))
+            category_bias.append(-10.0)
+            continue
+        model = LogisticRegression(C=C, class_weight="balanced", max_iter=5000)
+        model.fit(_matrix(rows, vocabulary), np.array(present, dtype=int))
+        category_rows.append(model.coef_[0])
+        category_bias.append(float(model.intercept_[0]))
+
+    primary_labels = sorted({r.labels.primary_category.value for r in records})
+    primary = fit(rows, [r.labels.primary_category.value for r in records], primary_labels, vocabulary)
+    harm_labels = [h.value for h in HarmDegree if any(r.labels.harm_degree is h for r in records)]
+    harm = fit(rows, [r.labels.harm_degree.value for r in records], harm_labels, vocabulary)
+
+    artefact: dict[str, Any] = {
+        "trained_on": len(records),
+        "categories": export("multilabel", categories, np.array(category_rows), np.array(category_bias), vocabulary),
+        "primary": export("multiclass", primary_labels, *primary, vocabulary),
+        "harm": export("multiclass", harm_labels, *harm, vocabulary),
+    }
+    digest = hashlib.sha256(json.dumps(artefact, sort_keys=True).encode()).hexdigest()[:12]
+    artefact = {"version": f"linear-{digest}", **artefact}
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(artefact, sort_keys=True, separators=(",", ":")) + "\n")
+    sys.stdout.write(f"{OUT}: {len(records)} training reports, {len(vocabulary)} features, {artefact['version']}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
