@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from pydantic import BaseModel
 
+from pso_classify import evaluation
 from pso_classify.app import STAGE, create_app
+from pso_classify.corpus import corpus_parts, load_corpus
 from pso_classify.model import ClassifierInput, classify
 from pso_classify.settings import ClassifySettings
 from pso_shared.jsonl import run_over_reports
@@ -33,6 +37,24 @@ def _predict(report: EventReport) -> Prediction:
 def predict() -> None:
     """Read event reports (JSON Lines) on stdin, write each report_id and classification on stdout."""
     run_over_reports(sys.stdin, sys.stdout, _predict)
+
+
+@commands.command()
+def evaluate(
+    parts: Annotated[Path, typer.Option(help="folder of the labelled corpus's JSON Lines parts")] = Path(
+        "tests/data/classify/parts"
+    ),
+    split: Annotated[str, typer.Option(help="train, test (held out) or all")] = "test",
+) -> None:
+    """Primary-category, harm, SRE and NCC MERP metrics of the classifier on the labelled corpus."""
+    if split not in ("train", "test", "all"):
+        msg = "--split is train, test or all"
+        raise typer.BadParameter(msg)
+    files = corpus_parts(parts)
+    if not files:
+        msg = f"no corpus parts (*.jsonl) in {parts}"
+        raise typer.BadParameter(msg, param_hint="--parts")
+    typer.echo(evaluation.render(evaluation.evaluate(load_corpus(files, split))))  # type: ignore[arg-type]
 
 
 @commands.command()
