@@ -39,6 +39,7 @@ bench: setup
 	$(VENV)/python bench/e2e.py --rate 500 --count 5000
 	$(VENV)/python bench/intake.py --count 10000 --rate 200
 	$(VENV)/python bench/deidentify.py --rounds 5
+	$(VENV)/python bench/classify.py --rounds 5
 
 ## Retrain the classifier on the corpus's training split (needs the model group: scikit-learn); commit the result.
 classifier-model:
