@@ -43,6 +43,18 @@ def _cue(pattern: str) -> re.Pattern[str]:
 
 
 _SURGICAL = frozenset({Category.SURGERY, Category.ANESTHESIA})
+_ANY = _cue(r".")
+"""For events defined by their category and harm alone (a fall with serious injury)."""
+# A medication or transfusion event is an SRE only if an error caused it, not a reaction to a
+# correct dose or a correctly matched unit.
+_ERROR = _cue(
+    r"\b(?:wrong|error|errors|erroneous|instead of|mistak|incorrect|omitted|omission|missed|twice|double|duplicate|"
+    r"overdose|\d+-?fold|too (?:much|high|fast)|should have|was not (?:checked|held|scanned|verified)|"
+    r"look-?alike|sound-?alike|mix-?up|mislabel|misidentif|transcri|programm|decimal|extra dose|not (?:ordered|"
+    r"prescribed)|without (?:an )?order|expired|incompatib|not (?:cross)?matched|unmatched|allergy (?:was )?(?:"
+    r"documented|listed|known|recorded)|despite (?:a |the )?(?:documented|known|listed) allerg|rate of|free[- ]?flow)"
+    r"|\babo\b|\btype (?:a|b|ab|o)\b.{0,60}\btype (?:a|b|ab|o)\b"
+)
 RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("1A"),
@@ -51,13 +63,18 @@ RULES: tuple[SreRule, ...] = (
             r"|\b(?:operated|operation|surgery|procedure|block|injection|incision)\b.{0,60}\b(?:wrong|opposite|"
             r"contralateral|incorrect)\s+(?:side|site|level|knee|hip|leg|arm|eye|limb)\b"
             r"|\b(?:left|right)\b.{0,40}\binstead of the (?:left|right)\b"
+            # both sides named, and an error: "scheduled for RIGHT knee ... portals made on the left knee"
+            r"|\A(?=.*\bleft\b)(?=.*\bright\b)(?=.*\b(?:site mark|marked|marking)).*\b(?:error|wrong)\b"
         ),
         any_harm=True,
         categories=_SURGICAL,
     ),
     SreRule(
         SreCode("1B"),
-        _cue(r"\bwrong patient\b|\b(?:intended|scheduled|meant) for (?:another|a different) patient\b"),
+        _cue(
+            r"\bwrong patient\b|\b(?:intended|scheduled|meant) for (?:another|a different|the other) patient\b"
+            r"|\barm ?band (?:did not|didn't) match\b|\btwo patients (?:named|with the same)"
+        ),
         any_harm=True,
         categories=_SURGICAL,
     ),
@@ -86,21 +103,29 @@ RULES: tuple[SreRule, ...] = (
     ),
     SreRule(
         SreCode("1E"),
-        _cue(r"\basa(?: class)? (?:1|i)\b|\basa-?1\b|\bhealthy\b.{0,40}\b(?:elective|outpatient)\b"),
+        _cue(
+            r"\basa(?: class| physical status| ps)? (?:1|i)\b|\basa-?1\b|\bhealthy\b.{0,40}\b(?:elective|outpatient)\b"
+        ),
         categories=_SURGICAL,
     ),
     SreRule(
         SreCode("2A"),
         _cue(
             r"\bcontaminat|\bnon-?sterile\b|\bnot sterile\b|\bimproperly (?:sterili[sz]ed|reprocessed|cleaned)\b"
-            r"|\breprocessing (?:failure|error)\b|\bfungal\b.{0,40}\b(?:vial|product|injection|compound)"
+            r"|\breprocess|\bfungal\b.{0,40}\b(?:vial|product|injection|compound)"
+            r"|\bsame (?:scope|endoscope|duodenoscope|bronchoscope|lot|vial|batch)\b|\bgrew the same organism\b"
         ),
-        categories=frozenset({Category.DEVICE, Category.MEDICATION, Category.BLOOD_PRODUCT}),
+        categories=frozenset(
+            {Category.DEVICE, Category.MEDICATION, Category.BLOOD_PRODUCT, Category.HEALTHCARE_ASSOCIATED_INFECTION}
+        ),
         unless=_cue(r"\b(?:oxygen|o2|gas)\b.{0,40}\bcontaminat"),
     ),
     SreRule(
         SreCode("2C"),
-        _cue(r"\bair embol|\bvenous air\b|\bair (?:in|entered) the (?:line|tubing|circuit|vein|syringe)\b"),
+        _cue(
+            r"\bair embol|\bvenous air\b|\bair (?:in|entered) the (?:line|tubing|circuit|vein|syringe)\b"
+            r"|\bair (?:was )?injected\b|\bair in the (?:right heart|heart|pulmonary|artery|arterial|ventricle)"
+        ),
     ),
     SreRule(
         SreCode("3A"),
@@ -114,28 +139,32 @@ RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("3B"),
         _cue(
-            r"\belop(?:e|ed|ement|ing)\b|\bwander(?:ed|ing)? (?:away|off|out)\b"
-            r"|\bmissing from (?:the )?(?:unit|facility|room|floor|ward)\b|\bleft the (?:unit|facility|building) "
-            r"(?:without|unnoticed|undetected)"
+            r"\belop(?:e|ed|ement|ing)\b|\bwander(?:ed|ing)? (?:away|off|out)\b|\bwent missing\b"
+            r"|\bmissing from (?:the )?(?:unit|facility|room|floor|ward)\b|\bnot noticed missing\b"
+            r"|\bcould not (?:locate|find) (?:him|her|the (?:patient|resident))\b"
+            r"|\bwalked (?:out|off)\b.{0,60}\b(?:door|exit|unit|building|facility|bay)"
+            r"|\bleft the (?:unit|facility|building|premises|hospital|ed)\b.{0,30}\b(?:without|unnoticed|undetected)"
         ),
     ),
     SreRule(
         SreCode("3C"),
         _cue(
-            r"\bsuicid|\bself[- ]?harm|\bself[- ]inflicted\b|\bhang(?:ed|ing)\b|\bligature\b|\bstrangulat"
+            r"\bsuicid|\bself[- ]?harm|\bself[- ]inflicted\b|\bhanged\b|\bligature\b|\bstrangulat"
             r"|\bcut (?:his|her|their) (?:own )?(?:wrists?|arms?|throat)\b|\bjumped (?:from|out)\b"
+            r"|\bjumped\b.{0,40}\b(?:ft|feet|floors?|window|roof|balcony|stairwell)\b"
+            r"|\bintentional (?:overdose|ingestion)"
         ),
     ),
     SreRule(
         SreCode("4A"),
-        _cue(r"."),
+        _ERROR,
         categories=frozenset({Category.MEDICATION}),
         unless=_cue(
             r"\bno error\b|\bknown (?:side effect|adverse (?:effect|reaction))\b|\bcorrectly (?:ordered|dosed|given)\b"
             r"|\bpreviously unknown allergy\b|\bappropriately (?:dosed|ordered)\b"
         ),
     ),
-    SreRule(SreCode("4B"), _cue(r"."), categories=frozenset({Category.BLOOD_PRODUCT})),
+    SreRule(SreCode("4B"), _ERROR, categories=frozenset({Category.BLOOD_PRODUCT})),
     SreRule(
         SreCode("4C"),
         _cue(r"\b(?:mother|maternal|postpartum|post-partum|uterine|uterus|eclampsia|amniotic)\b"),
@@ -148,7 +177,7 @@ RULES: tuple[SreRule, ...] = (
         categories=frozenset({Category.PERINATAL}),
         unless=_cue(r"\bhigh[- ]risk\b|\bprevia\b|\baccreta\b|\btwins?\b|\bmultiple gestation\b|\b2[0-9] weeks\b"),
     ),
-    SreRule(SreCode("4E"), _cue(r"."), categories=frozenset({Category.FALL})),
+    SreRule(SreCode("4E"), _ANY, categories=frozenset({Category.FALL})),
     SreRule(
         SreCode("4F"),
         _cue(
@@ -176,7 +205,8 @@ RULES: tuple[SreRule, ...] = (
         SreCode("4H"),
         _cue(
             r"\b(?:specimen|sample|biopsy|tissue)\b.{0,60}\b(?:lost|discarded|misplaced|never (?:arrived|received)|"
-            r"thrown away|destroyed)|\b(?:lost|discarded|misplaced)\b.{0,30}\b(?:specimen|sample|biopsy|tissue)\b"
+            r"thrown away|destroyed|could not be (?:found|located)|was never (?:found|located))"
+            r"|\b(?:lost|discarded|misplaced)\b.{0,30}\b(?:specimen|sample|biopsy|tissue)\b"
             r"|\birretrievabl|\birreplaceabl"
         ),
     ),
@@ -186,18 +216,22 @@ RULES: tuple[SreRule, ...] = (
             r"\b(?:result|report|finding|biopsy|pathology|imaging|scan|ct|x-?ray|mri|culture|lab|value)s?\b.{0,100}"
             r"\b(?:not (?:been )?(?:followed up|communicated|reviewed|acted (?:up)?on|reported|called)|never "
             r"(?:followed up|communicated|reviewed|called|relayed|seen)|went unread|unacknowledged|was missed)"
+            r"|\b(?:inbox|callback log|result log)\b.{0,120}\bnot (?:been )?(?:reassigned|reviewed|covered|checked)"
+            r"|\bletter\b.{0,60}\breturned undeliverable\b"
         ),
     ),
     SreRule(
         SreCode("5A"),
-        _cue(r"\belectric(?:al)? shock|\belectrocut|\bshocked by\b|\bexposed wir"),
-        unless=_cue(r"\bdefibrillat|\bcardiover|\baed\b"),
+        _cue(
+            r"\belectric(?:al)? (?:shock|contact|current|burn)|\belectrocut|\bshocked by\b|\bexposed wir"
+            r"|\blive wire\b|\bgfci\b|\bground fault\b|\bhigh[- ]voltage\b"
+        ),
     ),
     SreRule(
         SreCode("5B"),
         _cue(
-            r"\b(?:oxygen|o2|medical gas)\b.{0,80}\b(?:empty|no (?:flow|oxygen|gas)|wrong gas|nitrogen|nitrous|carbon "
-            r"dioxide|co2|contaminat|mislabel+ed|crossed|switched)"
+            r"\b(?:oxygen|o2|medical gas)\b.{0,150}\b(?:empty|no (?:flow|oxygen|gas)|wrong gas|nitrogen|nitrous|carbon "
+            r"dioxide|co2|contaminat|mislabel+ed|crossed|switched|delivering (?:medical )?air|medical air)"
             r"|\b(?:nitrogen|nitrous oxide|co2|carbon dioxide|argon)\b.{0,60}\b(?:instead of|in place of)\b.{0,20}"
             r"\b(?:oxygen|o2)\b"
         ),
@@ -215,8 +249,9 @@ RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("6A"),
         _cue(
-            r"\b(?:mri|magnet|scanner)\b.{0,120}\b(?:oxygen (?:tank|cylinder)|metal|ferromagnetic|projectile|"
-            r"pulled (?:into|toward)|wheelchair|iv pole|stretcher|aneurysm clip|pacemaker)"
+            r"\b(?:mri|magnet|scanner|zone iv)\b.{0,300}\b(?:oxygen (?:tank|cylinder)|metal|ferromagnetic|projectile|"
+            r"pulled (?:into|toward)|wheelchair|iv pole|stretcher|aneurysm clip|pacemaker|steel)"
+            r"|\bpulled (?:toward|into|to) the (?:magnet|bore|scanner)\b"
         ),
     ),
     SreRule(
@@ -224,6 +259,7 @@ RULES: tuple[SreRule, ...] = (
         _cue(
             r"\bimpersonat|\bposing as\b|\bpretend(?:ed|ing) to be (?:a|an)\b|\bfake (?:nurse|doctor|badge|credential)"
             r"|\bnot (?:a )?licensed\b.{0,40}\b(?:nurse|physician|doctor|pharmacist|paramedic)"
+            r"|\bnot an employee\b|\bclaimed to be (?:a|an|from)\b|\btold (?:patients|staff) (?:he|she) was\b"
         ),
         any_harm=True,
     ),
@@ -234,7 +270,10 @@ RULES: tuple[SreRule, ...] = (
     ),
     SreRule(
         SreCode("7C"),
-        _cue(r"\bsexual(?:ly)? (?:assault|abus|contact|touch)|\braped?\b|\bgroped\b|\bfondl|\bmolest"),
+        _cue(
+            r"\bsexual(?:ly)? (?:assault|abus|contact|touch)|\braped?\b|\bgroped\b|\bfondl|\bmolest|\bgenital"
+            r"|\bsane exam\b|\binappropriate(?:ly)? touch"
+        ),
         any_harm=True,
     ),
     SreRule(
@@ -242,6 +281,8 @@ RULES: tuple[SreRule, ...] = (
         _cue(
             r"\bassault|\battacked\b|\bpunched\b|\bkicked\b|\bbeaten\b|\bchoked\b|\bstabbed\b|\bstrangled\b"
             r"|\bstruck by (?:a |an |another )?(?:patient|visitor|resident|family member|intruder)\b"
+            r"|\bstruck (?:in|on) the (?:head|face)\b|\b(?:hit|struck|beat|punched|kicked)\b.{0,40}\bby (?:a |an |the "
+            r"|another |his |her )?(?:patient|roommate|visitor|resident|intruder)\b"
         ),
     ),
     SreRule(
