@@ -186,7 +186,11 @@ def _ncc_merp(event: ClassifierInput, harm: HarmDegree, decided: _Decisions) -> 
 
 def _sre(event: ClassifierInput, categories: list[Category], harm: HarmDegree, decided: _Decisions) -> SreAssessment:
     finding = serious_reportable_event(
-        event.narrative, categories=frozenset(categories), harm=harm, report_type=event.report_type
+        event.narrative,
+        categories=frozenset(categories),
+        harm=harm,
+        report_type=event.report_type,
+        primary=categories[0],
     )
     if event.is_sre is None:
         decided.explanation.append(finding.reason)

@@ -303,14 +303,20 @@ class SreFinding:
 
 
 def serious_reportable_event(
-    text: str, *, categories: frozenset[Category], harm: HarmDegree, report_type: ReportType
+    text: str,
+    *,
+    categories: frozenset[Category],
+    harm: HarmDegree,
+    report_type: ReportType,
+    primary: Category | None = None,
 ) -> SreFinding:
-    """The SRE this event is, if any, and why (or why not)."""
+    """The SRE this event is, if any, and why (or why not). The rules of the ``primary`` category go
+    first: a fall after a double dose of a sedative is 4E (the fall), not 4A."""
     if report_type is not ReportType.INCIDENT:
         return SreFinding(None, f"not an SRE: a {report_type.value} did not reach the patient")
     if _STOPPED.search(text):
         return SreFinding(None, "not an SRE: the text says the event was stopped in time")
-    for rule in RULES:
+    for rule in sorted(RULES, key=lambda r: primary not in r.categories):
         if rule.categories and not rule.categories & categories:
             continue
         if not rule.any_harm and harm not in SERIOUS:
