@@ -6,13 +6,14 @@ Reads ``tests/data/classify/parts/*.jsonl`` (training split only: the held-out s
 de-identifies each report with the deidentify stage's own function (the stream classifies
 de-identified text), and fits L2 logistic regressions with scikit-learn (lbfgs, deterministic):
 one per category (several may apply), one for the primary category and one for the harm degree,
-each with class weights that balance the labels. Writes ``pso_classify/data/model.json``: the
+each with class weights that balance the labels. Writes ``pso_classify/data/model.json.gz``: the
 features seen in at least two training reports and their weights, rounded, with a version that is
 the digest of everything else in the file, so the same corpus and code give the same artefact.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import sys
@@ -31,7 +32,7 @@ from pso_shared.types import Category, HarmDegree
 
 ROOT = Path(__file__).resolve().parents[3]
 PARTS = ROOT / "tests" / "data" / "classify" / "parts"
-OUT = ROOT / "services" / "classify" / "src" / "pso_classify" / "data" / "model.json"
+OUT = ROOT / "services" / "classify" / "src" / "pso_classify" / "data" / "model.json.gz"
 MIN_REPORTS = 2
 C = 4.0
 DIGITS = 4
@@ -115,7 +116,8 @@ def main() -> int:
     digest = hashlib.sha256(json.dumps(artefact, sort_keys=True).encode()).hexdigest()[:12]
     artefact = {"version": f"linear-{digest}", **artefact}
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(artefact, sort_keys=True, separators=(",", ":")) + "\n")
+    text = json.dumps(artefact, sort_keys=True, separators=(",", ":")) + "\n"
+    OUT.write_bytes(gzip.compress(text.encode(), mtime=0))  # mtime 0: the same model, the same bytes
     sys.stdout.write(f"{OUT}: {len(records)} training reports, {len(vocabulary)} features, {artefact['version']}\n")
     return 0
 

@@ -8,6 +8,7 @@ a confident model that disagrees is recorded for an analyst. Every decision is e
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -72,7 +73,7 @@ def model_features(event: ClassifierInput) -> set[str]:
 
 
 class ModelArtefact(BaseModel):
-    """``data/model.json``, written by ``services/classify/model/train.py`` (``make classifier-model``)."""
+    """``data/model.json.gz``, written by ``services/classify/model/train.py`` (``make classifier-model``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: str
@@ -84,7 +85,8 @@ class ModelArtefact(BaseModel):
 
 @cache
 def artefact() -> ModelArtefact:
-    return ModelArtefact.model_validate_json((files("pso_classify") / "data" / "model.json").read_bytes())
+    raw = (files("pso_classify") / "data" / "model.json.gz").read_bytes()
+    return ModelArtefact.model_validate_json(gzip.decompress(raw))
 
 
 CATEGORY_THRESHOLD = 0.5
