@@ -13,6 +13,7 @@ the digest of everything else in the file, so the same corpus and code give the 
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
 import json
@@ -24,8 +25,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
+from pso_classify import evaluation
 from pso_classify.corpus import LabelledReport, corpus_parts, load_corpus
-from pso_classify.model import ClassifierInput, model_features
+from pso_classify.model import ClassifierInput, ModelArtefact, model_features
 from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.transform import deidentify_record
 from pso_shared.types import Category, HarmDegree
@@ -76,12 +78,8 @@ def export(
     return {"kind": kind, "labels": labels, "intercepts": bias, "weights": weights}
 
 
-def main() -> int:
-    records = load_corpus(corpus_parts(PARTS), "train")
-    if not records:
-        sys.stderr.write(f"no training records under {PARTS}\n")
-        return 1
-    rows = [featurise(r) for r in records]
+def train(records: list[LabelledReport], rows: list[set[str]]) -> dict[str, Any]:
+    """The artefact (as JSON data, versioned) of models fitted to ``records`` and their features."""
     counts: dict[str, int] = {}
     for row in rows:
         for feature in row:
@@ -114,11 +112,38 @@ def main() -> int:
         "harm": export("multiclass", harm_labels, *harm, vocabulary),
     }
     digest = hashlib.sha256(json.dumps(artefact, sort_keys=True).encode()).hexdigest()[:12]
-    artefact = {"version": f"linear-{digest}", **artefact}
+    return {"version": f"linear-{digest}", **artefact}
+
+
+def cross_validate(records: list[LabelledReport], rows: list[set[str]], folds: int) -> str:
+    """The evaluation of ``folds``-fold cross-validation on the training split: what to tune on,
+    since the held-out split must not be."""
+    predictions = []
+    for fold in range(folds):
+        train_at = [i for i in range(len(records)) if i % folds != fold]
+        model = ModelArtefact.model_validate(train([records[i] for i in train_at], [rows[i] for i in train_at]))
+        predictions += [(records[i], model) for i in range(len(records)) if i % folds == fold]
+    return evaluation.render(evaluation.evaluate_with(predictions))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cv", type=int, default=0, help="only print K-fold cross-validation on the training split")
+    args = parser.parse_args()
+    records = load_corpus(corpus_parts(PARTS), "train")
+    if not records:
+        sys.stderr.write(f"no training records under {PARTS}\n")
+        return 1
+    rows = [featurise(r) for r in records]
+    if args.cv:
+        sys.stdout.write(cross_validate(records, rows, args.cv) + "\n")
+        return 0
+    artefact = train(records, rows)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(artefact, sort_keys=True, separators=(",", ":")) + "\n"
     OUT.write_bytes(gzip.compress(text.encode(), mtime=0))  # mtime 0: the same model, the same bytes
-    sys.stdout.write(f"{OUT}: {len(records)} training reports, {len(vocabulary)} features, {artefact['version']}\n")
+    features = len(artefact["harm"]["weights"])
+    sys.stdout.write(f"{OUT}: {len(records)} training reports, {features} features, {artefact['version']}\n")
     return 0
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel
 
 from pso_classify.corpus import LabelledReport
-from pso_classify.model import ClassifierInput, classify
+from pso_classify.model import ClassifierInput, ModelArtefact, artefact, classify
 from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.transform import deidentify_record
 
@@ -81,13 +81,19 @@ def model_input(record: LabelledReport) -> ClassifierInput:
 
 
 def evaluate(records: Iterable[LabelledReport]) -> Evaluation:
+    model = artefact()
+    return evaluate_with((record, model) for record in records)
+
+
+def evaluate_with(predictions: Iterable[tuple[LabelledReport, ModelArtefact]]) -> Evaluation:
+    """``evaluate``, each record classified with its own model (cross-validation's folds)."""
     primary: dict[str, ClassScores] = {}
     harm: dict[str, ClassScores] = {}
     sre = ClassScores()
     codes_right = merp_right = merp_total = count = 0
-    for record in records:
+    for record, model in predictions:
         count += 1
-        result = classify(model_input(record))
+        result = classify(model_input(record), model)
         truth = record.labels
         _tally(primary, truth.primary_category, result.primary_category)
         _tally(harm, truth.harm_degree, result.harm_degree)

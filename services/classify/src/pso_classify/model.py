@@ -111,10 +111,11 @@ class _Decisions:
         )
 
 
-def classify(event: ClassifierInput) -> Classification:
-    """Classify one event: the reporter's values where given, else the models'; SRE and NCC MERP by
-    rule. Pure and deterministic; every decision explained."""
-    model = artefact()
+def classify(event: ClassifierInput, model: ModelArtefact | None = None) -> Classification:
+    """Classify one event: the reporter's values where given, else the models' (the shipped artefact
+    unless ``model`` is given); SRE and NCC MERP by rule. Pure and deterministic; every decision
+    explained."""
+    model = model or artefact()
     decided = _Decisions(found=model_features(event), explanation=[], disagreements=[])
     categories, primary_p = _categories(event, model, decided)
     harm, harm_p = _harm_degree(event, model, decided)
