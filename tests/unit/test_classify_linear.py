@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from pso_classify.cues import cues
 from pso_classify.features import features
 from pso_classify.linear import LinearModel
 
@@ -38,3 +39,9 @@ def test_scores_probabilities_and_evidence() -> None:
 def test_an_artefact_that_does_not_fit_together_is_refused() -> None:
     with pytest.raises(ValidationError, match="label that does not exist"):
         LinearModel(kind="multilabel", labels=["fall"], intercepts=[0.0], weights={"x": {3: 1.0}})
+
+
+def test_cues_stand_for_the_many_ways_of_saying_one_thing() -> None:
+    assert {"cue=fall", "cue=died"} <= cues("Resident SLID OUT of her chair; later pronounced at 0410.")
+    assert "cue=no_harm" in cues("Assessed: no injury, at baseline.")
+    assert cues("Patient ate lunch.") == set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -33,12 +34,16 @@ class LinearModel(BaseModel):
             raise ValueError(msg)
         return self
 
+    @cached_property
+    def _rows(self) -> dict[str, tuple[float, ...]]:
+        """Each feature's weights as one row over all labels: summing rows is then C code."""
+        width = len(self.labels)
+        return {feature: tuple(row.get(i, 0.0) for i in range(width)) for feature, row in self.weights.items()}
+
     def scores(self, features: Iterable[str]) -> list[float]:
-        totals = list(self.intercepts)
-        for feature in features:
-            for index, weight in self.weights.get(feature, {}).items():
-                totals[index] += weight
-        return totals
+        rows = self._rows
+        present = [rows[f] for f in features if f in rows]
+        return [sum(column) for column in zip(self.intercepts, *present, strict=True)]
 
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
         scores = self.scores(features)

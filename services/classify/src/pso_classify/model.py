@@ -15,6 +15,7 @@ from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict
 
+from pso_classify.cues import cues
 from pso_classify.features import features
 from pso_classify.linear import LinearModel
 from pso_classify.merp import ncc_merp as merp_rule
@@ -61,9 +62,9 @@ class ClassifierInput:
 def model_features(event: ClassifierInput) -> set[str]:
     """What the learned models see of an event (``pso_classify.features``), and which structured
     parts it has: a medication or a device named in the report."""
-    found = features(
-        f"{event.narrative}\n{event.location}", report_type=event.report_type, care_setting=event.care_setting
-    )
+    text = f"{event.narrative}\n{event.location}"
+    found = features(text, report_type=event.report_type, care_setting=event.care_setting)
+    found.update(cues(text))
     found.update(
         f"has={part}"
         for part, present in (("medication", event.has_medication), ("device", event.has_device))
