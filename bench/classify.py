@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pso_classify.corpus import corpus_parts, load_corpus
 from pso_classify.evaluation import model_input
 from pso_classify.model import artefact, classify
+from timing import time_each, where
 
 PARTS = Path(__file__).resolve().parent.parent / "tests" / "data" / "classify" / "parts"
 
@@ -31,28 +28,12 @@ def run(rounds: int) -> dict[str, Any]:
     artefact()  # loading the model is start-up cost, not per narrative
     load_s = time.perf_counter() - started
     events = [model_input(r) for r in load_corpus(corpus_parts(PARTS), "all")]
-    latencies: list[float] = []
-    start = time.process_time()
-    for _ in range(rounds):
-        for event in events:
-            t = time.perf_counter()
-            classify(event)
-            latencies.append((time.perf_counter() - t) * 1e6)
-    cpu_s = time.process_time() - start
-    latencies.sort()
+    timed = time_each(events, classify, rounds=rounds)
     return {
-        "date": datetime.now(UTC).date().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "narratives": len(latencies),
+        **where(),  # after the run: its peak memory included
+        **timed,
         "narrative_chars_mean": round(sum(len(e.narrative) for e in events) / len(events)),
-        "narratives_per_cpu_s": round(len(latencies) / cpu_s, 1),
-        "latency_us": {
-            "p50": round(latencies[len(latencies) // 2]),
-            "p99": round(latencies[int(len(latencies) * 0.99)]),
-            "max": round(latencies[-1]),
-        },
         "model_load_s": round(load_s, 2),
-        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +20,7 @@ from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.scrubber import narrative_scrubber
 from pso_deidentify.transform import deidentify_record
 from pso_shared.report import EventReport
+from timing import time_each, where
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "deid" / "corpus.jsonl"
 SIZE = 1500
@@ -51,28 +48,12 @@ def run(rounds: int) -> dict[str, Any]:
     load_s = time.perf_counter() - started
     reports = reports_of_size(SIZE)
     key = b"bench-key"
-    latencies: list[float] = []
-    start = time.process_time()
-    for _ in range(rounds):
-        for report in reports:
-            t = time.perf_counter()
-            deidentify_record(report, policy=SAFE_HARBOR, key=key)
-            latencies.append((time.perf_counter() - t) * 1e6)
-    cpu = time.process_time() - start
-    latencies.sort()
+    timed = time_each(reports, lambda r: deidentify_record(r, policy=SAFE_HARBOR, key=key), rounds=rounds)
     return {
-        "date": datetime.now(UTC).date().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "narratives": len(latencies),
+        **where(),  # after the run: its peak memory included
+        **timed,
         "narrative_chars_mean": round(sum(len(r.narrative) for r in reports) / len(reports)),
-        "narratives_per_cpu_s": round(len(latencies) / cpu, 1),
-        "latency_us": {
-            "p50": round(latencies[len(latencies) // 2]),
-            "p99": round(latencies[int(len(latencies) * 0.99)]),
-            "max": round(latencies[-1]),
-        },
         "lexicon_load_s": round(load_s, 2),
-        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 

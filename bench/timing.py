@@ -1,0 +1,44 @@
+"""What the single-process benchmarks share: timing one call per item, and where it was measured."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def time_each(items: Sequence[T], call: Callable[[T], object], *, rounds: int) -> dict[str, Any]:
+    """Calls per CPU second over ``rounds`` passes, and the wall-clock latency of one call."""
+    latencies: list[float] = []
+    start = time.process_time()
+    for _ in range(rounds):
+        for item in items:
+            began = time.perf_counter()
+            call(item)
+            latencies.append((time.perf_counter() - began) * 1e6)
+    cpu_s = time.process_time() - start
+    latencies.sort()
+    return {
+        "narratives": len(latencies),
+        "narratives_per_cpu_s": round(len(latencies) / cpu_s, 1),
+        "latency_us": {
+            "p50": round(latencies[len(latencies) // 2]),
+            "p99": round(latencies[int(len(latencies) * 0.99)]),
+            "max": round(latencies[-1]),
+        },
+    }
+
+
+def where() -> dict[str, Any]:
+    """The date, the machine and this process's peak memory."""
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
