@@ -44,6 +44,12 @@ def _cue(pattern: str) -> re.Pattern[str]:
 
 _SURGICAL = frozenset({Category.SURGERY, Category.ANESTHESIA})
 _ANY = _cue(r".")
+# Pregnancies that are not low-risk: their maternal and neonatal harms are not 4C or 4D.
+_HIGH_RISK = _cue(
+    r"\bhigh[- ]risk\b|\bprevia\b|\baccreta\b|\btwins?\b|\bmultiple gestation\b|\bpre-?eclampsia\b|\bpreterm\b"
+    r"|\bpprom\b|\bchorioamnionitis\b|\bchronic hypertension\b|\bpulmonary (?:arterial )?hypertension\b"
+    r"|\b(?:2\d|3[0-6])\s?(?:\+\s?\d\s?)?(?:wks?|weeks)\b|\bgrowth restriction\b|\biugr\b|\bfgr\b"
+)
 """For events defined by their category and harm alone (a fall with serious injury)."""
 # A medication or transfusion event is an SRE only if an error caused it, not a reaction to a
 # correct dose or a correctly matched unit.
@@ -54,6 +60,11 @@ _ERROR = _cue(
     r"prescribed)|without (?:an )?order|expired|incompatib|not (?:cross)?matched|unmatched|allergy (?:was )?(?:"
     r"documented|listed|known|recorded)|despite (?:a |the )?(?:documented|known|listed) allerg|rate of|free[- ]?flow)"
     r"|\babo\b|\btype (?:a|b|ab|o)\b.{0,60}\btype (?:a|b|ab|o)\b"
+    r"|\boverrid|\bwithout (?:finding|removing|checking)\b|\bnot (?:removed|resumed|restarted|monitored|drawn"
+    r"|accessed)\b"
+    r"|\bno (?:\w+ )?(?:follow-?up|levels?|monitoring)\b.{0,20}\b(?:ordered|drawn|done)\b|\bread as\b|\bmisread"
+    r"|\bspecifically excludes\b|\bcontraindicat|\bpolicy (?:requires|max)|\bextravasat|\bintended for\b"
+    r"|\bhold order\b|\bnever (?:resumed|restarted)\b|\binto the (?:central|iv|venous) (?:line|catheter)\b"
 )
 RULES: tuple[SreRule, ...] = (
     SreRule(
@@ -74,6 +85,9 @@ RULES: tuple[SreRule, ...] = (
         _cue(
             r"\bwrong patient\b|\b(?:intended|scheduled|meant) for (?:another|a different|the other) patient\b"
             r"|\barm ?band (?:did not|didn't) match\b|\btwo patients (?:named|with the same)"
+            r"|\bno (?:lp|procedure|order) (?:was )?ordered\b|\bconsent (?:was |were )?for (?:another|the other"
+            r"|a different)"
+            r"|\b(?:order|consent)s? and (?:signed )?consent (?:were )?for\b|\bswapped\b"
         ),
         any_harm=True,
         categories=_SURGICAL,
@@ -83,6 +97,8 @@ RULES: tuple[SreRule, ...] = (
         _cue(
             r"\bwrong (?:procedure|surgery|operation|implant|prosthesis|lens|iol)\b"
             r"|\binstead of the (?:planned|intended|consented|scheduled)\b"
+            r"|\bconsented\b.{0,120}\bperformed:|\b(?:lens|iol|implant)\b.{0,120}\b(?:pulled|intended|ordered) for the "
+            r"(?:patient after|next patient|other patient)"
         ),
         any_harm=True,
         categories=_SURGICAL,
@@ -95,6 +111,10 @@ RULES: tuple[SreRule, ...] = (
             r"|\b(?:sponge|guide ?wire|needle|clamp|drill bit|lap pad|towel|gauze|instrument|retractor)\b.{0,40}"
             r"\b(?:left (?:in|inside)|found (?:in|inside|on (?:x-?ray|imaging|ct|film))|seen on (?:x-?ray|imaging|ct))"
             r"|\bforeign (?:body|object)\b.{0,40}\b(?:left|retained|found)\b"
+            r"|\b(?:broken|sheared|missing)\b.{0,40}\b(?:tip|fragment|bit|piece)\b"
+            r"|\b(?:guide ?wire|drill bit|retractor|retrieval bag|clamp)\b.{0,60}\b(?:in the (?:abdomen|pelvis|luq|ruq"
+            r"|llq|"
+            r"rlq|chest|ivc|vein)|running from|remained)"
         ),
         any_harm=True,
         unless=_cue(
@@ -124,7 +144,8 @@ RULES: tuple[SreRule, ...] = (
         SreCode("2C"),
         _cue(
             r"\bair embol|\bvenous air\b|\bair (?:in|entered) the (?:line|tubing|circuit|vein|syringe)\b"
-            r"|\bair (?:was )?injected\b|\bair in the (?:right heart|heart|pulmonary|artery|arterial|ventricle)"
+            r"|\bair (?:was )?injected\b|\bair bolus\b|\bair in the (?:right heart|heart|pulmonary|artery|arterial"
+            r"|ventricle)"
         ),
     ),
     SreRule(
@@ -133,6 +154,9 @@ RULES: tuple[SreRule, ...] = (
             r"\b(?:discharged|released|sent home|left|picked up)\b.{0,100}\b(?:unauthori[sz]ed|not (?:an? )?"
             r"(?:authori[sz]ed|legal guardian|guardian|poa)|without (?:the )?(?:guardian|poa|consent)|"
             r"no legal (?:authority|custody)|someone claiming|stranger)"
+            r"|\bauthori[sz]ed[- ]release list\b|\bonly person authori[sz]ed\b"
+            r"|\b(?:signed out|discharged|released)\b.{0,80}\b(?:by|to) a (?:man|woman|person) who said (?:he"
+            r"|she) was\b"
         ),
         any_harm=True,
     ),
@@ -141,7 +165,10 @@ RULES: tuple[SreRule, ...] = (
         _cue(
             r"\belop(?:e|ed|ement|ing)\b|\bwander(?:ed|ing)? (?:away|off|out)\b|\bwent missing\b"
             r"|\bmissing from (?:the )?(?:unit|facility|room|floor|ward)\b|\bnot noticed missing\b"
-            r"|\bcould not (?:locate|find) (?:him|her|the (?:patient|resident))\b"
+            r"|\bcould not (?:locate|find) (?:him|her|the (?:patient|resident))\b|\bwander ?guard\b"
+            r"|\bfound\b.{0,60}\b(?:outside the building|in the grass|near the (?:back )?fence|in the parking"
+            r"|yards from the"
+            r" building)"
             r"|\bwalked (?:out|off)\b.{0,60}\b(?:door|exit|unit|building|facility|bay)"
             r"|\bleft the (?:unit|facility|building|premises|hospital|ed)\b.{0,30}\b(?:without|unnoticed|undetected)"
         ),
@@ -152,7 +179,9 @@ RULES: tuple[SreRule, ...] = (
             r"\bsuicid|\bself[- ]?harm|\bself[- ]inflicted\b|\bhanged\b|\bligature\b|\bstrangulat"
             r"|\bcut (?:his|her|their) (?:own )?(?:wrists?|arms?|throat)\b|\bjumped (?:from|out)\b"
             r"|\bjumped\b.{0,40}\b(?:ft|feet|floors?|window|roof|balcony|stairwell)\b"
-            r"|\bintentional (?:overdose|ingestion)"
+            r"|\bintentional (?:overdose|ingestion)|\bhanging from\b"
+            r"|\b(?:cut|stabbed|slashed)\b.{0,30}\b(?:his|her|their) (?:own )?(?:\w+ )?(?:forearm|wrist|arm|neck"
+            r"|throat)\b"
         ),
     ),
     SreRule(
@@ -169,13 +198,13 @@ RULES: tuple[SreRule, ...] = (
         SreCode("4C"),
         _cue(r"\b(?:mother|maternal|postpartum|post-partum|uterine|uterus|eclampsia|amniotic)\b"),
         categories=frozenset({Category.PERINATAL}),
-        unless=_cue(r"\bhigh[- ]risk\b|\bprevia\b|\baccreta\b|\btwins?\b|\bmultiple gestation\b"),
+        unless=_HIGH_RISK,
     ),
     SreRule(
         SreCode("4D"),
         _cue(r"\b(?:neonat|newborn|infant|baby|apgar|nicu|hie|brachial plexus|cooling|hypoxic)"),
         categories=frozenset({Category.PERINATAL}),
-        unless=_cue(r"\bhigh[- ]risk\b|\bprevia\b|\baccreta\b|\btwins?\b|\bmultiple gestation\b|\b2[0-9] weeks\b"),
+        unless=_HIGH_RISK,
     ),
     SreRule(SreCode("4E"), _ANY, categories=frozenset({Category.FALL})),
     SreRule(
@@ -197,14 +226,14 @@ RULES: tuple[SreRule, ...] = (
         _cue(
             r"\b(?:insemination|ivf|iui|embryo transfer|in vitro)\b.{0,120}\b(?:wrong|another (?:patient|couple)|"
             r"different donor|mix[- ]?up|mislabel)"
-            r"|\bwrong (?:donor|sperm|embryo|egg|oocyte)s?\b"
+            r"|\bwrong (?:donor|sperm|embryo|egg|oocyte)s?\b|\bdonor\b.{0,80}\bnot the (?:selected|intended|chosen)\b"
         ),
         any_harm=True,
     ),
     SreRule(
         SreCode("4H"),
         _cue(
-            r"\b(?:specimen|sample|biopsy|tissue)\b.{0,60}\b(?:lost|discarded|misplaced|never (?:arrived|received)|"
+            r"\b(?:specimen|sample|biopsy|tissue)\b.{0,150}\b(?:lost|discarded|misplaced|never (?:arrived|received)|"
             r"thrown away|destroyed|could not be (?:found|located)|was never (?:found|located))"
             r"|\b(?:lost|discarded|misplaced)\b.{0,30}\b(?:specimen|sample|biopsy|tissue)\b"
             r"|\birretrievabl|\birreplaceabl"
@@ -217,7 +246,8 @@ RULES: tuple[SreRule, ...] = (
             r"\b(?:not (?:been )?(?:followed up|communicated|reviewed|acted (?:up)?on|reported|called)|never "
             r"(?:followed up|communicated|reviewed|called|relayed|seen)|went unread|unacknowledged|was missed)"
             r"|\b(?:inbox|callback log|result log)\b.{0,120}\bnot (?:been )?(?:reassigned|reviewed|covered|checked)"
-            r"|\bletter\b.{0,60}\breturned undeliverable\b"
+            r"|\bletter\b.{0,60}\breturned undeliverable\b|\bfaxed to (?:an? |our |the )?(?:old|former|wrong)\b"
+            r"|\bcritical (?:finding|result|value)\b.{0,150}\b(?:not|never) (?:called|communicated|phoned|relayed|made)"
         ),
     ),
     SreRule(
@@ -240,7 +270,10 @@ RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("5C"),
         _cue(r"\bburn(?:s|ed)?\b|\bscald|\bthermal injury\b|\b(?:second|third)[- ]degree\b"),
-        unless=_cue(r"\bburning (?:sensation|pain|on urination)\b|\bsunburn"),
+        unless=_cue(
+            r"\bburning (?:sensation|pain|on urination)\b|\bsunburn|\bburn (?:icu|unit|center)\b"
+            r"|\b(?:shots?|injections?)\b.{0,40}\bburn"
+        ),
     ),
     SreRule(
         SreCode("5D"),
@@ -265,7 +298,11 @@ RULES: tuple[SreRule, ...] = (
     ),
     SreRule(
         SreCode("7B"),
-        _cue(r"\babduct|\bkidnap|\btaken from the (?:nursery|unit|room)\b|\bamber alert\b"),
+        _cue(
+            r"\babduct|\bkidnap|\btaken from the (?:nursery|unit|room)\b|\bamber alert\b"
+            r"|\b(?:wrapped|took|carried) the (?:baby|infant|newborn|child)\b.{0,80}\b(?:walked out|left the"
+            r"|out of the)"
+        ),
         any_harm=True,
     ),
     SreRule(
@@ -279,7 +316,8 @@ RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("7D"),
         _cue(
-            r"\bassault|\battacked\b|\bpunched\b|\bkicked\b|\bbeaten\b|\bchoked\b|\bstabbed\b|\bstrangled\b"
+            r"\bassault|\battacked\b|\bpunch(?:ed|ing)\b|\broommate\b.{0,120}\bblood on (?:his|her) hands\b|\bkicked\b"
+            r"|\bbeaten\b|\bchoked\b|\bstabbed\b|\bstrangled\b"
             r"|\bstruck by (?:a |an |another )?(?:patient|visitor|resident|family member|intruder)\b"
             r"|\bstruck (?:in|on) the (?:head|face)\b|\b(?:hit|struck|beat|punched|kicked)\b.{0,40}\bby (?:a |an |the "
             r"|another |his |her )?(?:patient|roommate|visitor|resident|intruder)\b"
@@ -290,6 +328,7 @@ RULES: tuple[SreRule, ...] = (
         _cue(
             r"\bmalfunction|\bfail(?:ed|ure)\b|\bdefect|\bdid not (?:work|alarm|deliver|fire|function)\b"
             r"|\bstopped working\b|\bfree[- ]?flow|\bdisconnect|\bmisprogram|\bbroke\b|\boverheat|\bused incorrectly\b"
+            r"|\b(?:tore|torn|snapped|gave way|reverted)\b|\bbattery (?:died|dead|depleted)\b|\bassigned to no one\b"
         ),
         categories=frozenset({Category.DEVICE}),
     ),
