@@ -27,9 +27,7 @@ from sklearn.linear_model import LogisticRegression
 
 from pso_classify import evaluation
 from pso_classify.corpus import LabelledReport, corpus_parts, load_corpus
-from pso_classify.model import ClassifierInput, ModelArtefact, model_features
-from pso_deidentify.policy import SAFE_HARBOR
-from pso_deidentify.transform import deidentify_record
+from pso_classify.model import ModelArtefact, model_features
 from pso_shared.types import Category, HarmDegree
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -38,12 +36,12 @@ OUT = ROOT / "services" / "classify" / "src" / "pso_classify" / "data" / "model.
 MIN_REPORTS = 2
 C = 4.0
 DIGITS = 4
-_KEY = b"classifier-training"  # pseudonyms do not reach the features; any key gives the same text
 
 
 def featurise(record: LabelledReport) -> set[str]:
-    deidentified = deidentify_record(record.report, policy=SAFE_HARBOR, key=_KEY).report
-    return model_features(ClassifierInput.of(deidentified))
+    """The features of a record as the stream sees it: de-identified (the reporter's own labels are
+    no features, so evaluation's input serves)."""
+    return model_features(evaluation.model_input(record))
 
 
 def fit(

@@ -4,7 +4,8 @@ An SRE needs both the event pattern and its outcome, so it is never one more opa
 the 29 events is a rule with the words that describe it, the categories it belongs to, the words
 that show it was stopped in time, and whether any harm counts or only death and serious injury
 (harm ``severe`` or ``death``). Only an incident (an event that reached the patient) can be one; the
-rules run in the order of the NQF list and the first that holds names the event.
+rules of the event's primary category are tried first, then the rest in the order of the NQF list
+(2B, a device failing, last of all), and the first that holds names the event.
 """
 
 from __future__ import annotations
