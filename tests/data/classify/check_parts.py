@@ -1,4 +1,4 @@
-"""Check the classification corpus's part files: every line a valid v1 report with consistent labels.
+"""Check the classification corpus's part files: every line a valid ``LabelledReport``.
 
     .venv/bin/python tests/data/classify/check_parts.py [PART.jsonl ...]
 
@@ -15,66 +15,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pso_shared.report import EventReport
-from pso_shared.types import Category, HarmDegree, NccMerpCategory, SreCode
+from pso_classify.corpus import LabelledReport
 
 PARTS = Path(__file__).resolve().parent / "parts"
-# NCC MERP categories and the harm each one implies (AHRQ Harm Scale v1.2).
-MERP_HARM = {
-    "A": {"none"},
-    "B": {"none"},
-    "C": {"none"},
-    "D": {"none"},
-    "E": {"mild", "moderate"},
-    "F": {"moderate", "severe"},
-    "G": {"severe"},
-    "H": {"severe"},
-    "I": {"death"},
-}
-# SREs that count whatever the harm; every other code needs death or serious injury.
-SRE_ANY_HARM = {"1A", "1B", "1C", "1D", "3A", "4F", "4G", "5B", "7A", "7B", "7C"}
 
 
 def problems(record: dict[str, Any]) -> list[str]:
-    out: list[str] = []
+    """The record's validation errors: its report against the v1 contract, its labels against the definitions."""
     try:
-        EventReport.model_validate(record["report"])
-    except (ValidationError, KeyError) as exc:
-        return [f"report invalid: {exc}"[:300]]
-    labels = record.get("labels", {})
-    cats = labels.get("categories", [])
-    if not cats or any(c not in {x.value for x in Category} for c in cats):
-        out.append(f"bad categories {cats}")
-    if labels.get("primary_category") not in cats:
-        out.append("primary_category not among categories")
-    if labels.get("harm_degree") not in {h.value for h in HarmDegree}:
-        out.append("bad harm_degree")
-    merp = labels.get("ncc_merp_category")
-    if ("medication" in cats) != (merp is not None):
-        out.append("ncc_merp_category must be set exactly when medication is a category")
-    if merp is not None:
-        if merp not in {m.value for m in NccMerpCategory}:
-            out.append("bad ncc_merp_category")
-        elif labels.get("harm_degree") not in MERP_HARM[merp] | {"unknown"}:
-            out.append(f"harm {labels.get('harm_degree')} does not fit NCC MERP {merp}")
-    return out + _sre_problems(record)
-
-
-def _sre_problems(record: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    labels = record.get("labels", {})
-    sre = labels.get("sre", {})
-    code = sre.get("code")
-    if bool(sre.get("is_sre")) != (code is not None):
-        out.append("sre.is_sre and sre.code disagree")
-    if code is not None:
-        if code not in {s.value for s in SreCode}:
-            out.append("bad sre code")
-        elif code not in SRE_ANY_HARM and labels.get("harm_degree") not in {"death", "severe"}:
-            out.append(f"SRE {code} needs death or severe harm")
-    if record["report"].get("report_type") != "incident" and labels.get("harm_degree") not in {"none", "unknown"}:
-        out.append("a near miss or unsafe condition has harm none")
-    return out
+        LabelledReport.model_validate(record)
+    except ValidationError as exc:
+        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}"[:300] for e in exc.errors()]
+    return []
 
 
 def say(*parts: object) -> None:

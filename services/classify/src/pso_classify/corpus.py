@@ -12,10 +12,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from pso_classify.merp import HARM_OF
+from pso_classify.sre import ANY_HARM, SERIOUS
 from pso_shared.report import EventReport
-from pso_shared.types import Category, HarmDegree, NccMerpCategory, SreCode
+from pso_shared.types import Category, HarmDegree, NccMerpCategory, ReportType, SreCode
 
 Split = Literal["train", "test"]
 HELD_OUT_SHARE = 0.3
@@ -25,6 +27,13 @@ class SreLabel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     is_sre: bool
     code: SreCode | None = None
+
+    @model_validator(mode="after")
+    def _code_iff_sre(self) -> SreLabel:
+        if self.is_sre != (self.code is not None):
+            msg = "sre.code is set exactly when sre.is_sre is true"
+            raise ValueError(msg)
+        return self
 
 
 class Labels(BaseModel):
@@ -37,6 +46,23 @@ class Labels(BaseModel):
     ncc_merp_category: NccMerpCategory | None = None
     sre: SreLabel
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Labels:
+        """The definitions' own constraints, so that no record can teach the model a contradiction."""
+        merp = self.ncc_merp_category
+        problem = None
+        if self.primary_category not in self.categories:
+            problem = "primary_category is not among categories"
+        elif (Category.MEDICATION in self.categories) != (merp is not None):
+            problem = "ncc_merp_category is set exactly when medication is a category"
+        elif merp is not None and self.harm_degree not in HARM_OF[merp] | {HarmDegree.UNKNOWN}:
+            problem = f"harm {self.harm_degree.value} does not fit NCC MERP {merp.value}"
+        elif self.sre.code is not None and self.sre.code not in ANY_HARM and self.harm_degree not in SERIOUS:
+            problem = f"SRE {self.sre.code.value} needs death or severe harm"
+        if problem:
+            raise ValueError(problem)
+        return self
+
 
 class LabelledReport(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -44,6 +70,14 @@ class LabelledReport(BaseModel):
     report: EventReport
     labels: Labels
     tags: list[str] = []
+
+    @model_validator(mode="after")
+    def _harm_fits_type(self) -> LabelledReport:
+        no_harm = {HarmDegree.NONE, HarmDegree.UNKNOWN}
+        if self.report.report_type is not ReportType.INCIDENT and self.labels.harm_degree not in no_harm:
+            msg = "a near miss or unsafe condition has harm none"
+            raise ValueError(msg)
+        return self
 
 
 def split_of(record_id: str) -> Split:

@@ -7,6 +7,7 @@ explained by the features of the event with the largest weights for the chosen l
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
 from functools import cached_property
@@ -56,9 +57,9 @@ class LinearModel(BaseModel):
 
     def evidence(self, features: Iterable[str], label: str, *, count: int = 4) -> list[str]:
         """The event's features that speak most for ``label``, strongest first."""
-        index = self.labels.index(label)
-        weighted = [(self.weights[f][index], f) for f in set(features) if index in self.weights.get(f, {})]
-        return [f for w, f in sorted(weighted, reverse=True)[:count] if w > 0]
+        index, rows = self.labels.index(label), self._rows
+        weighted = [(rows[f][index], f) for f in set(features) if f in rows]
+        return [f for w, f in heapq.nlargest(count, weighted) if w > 0]
 
 
 def _sigmoid(score: float) -> float:

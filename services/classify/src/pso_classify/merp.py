@@ -12,24 +12,32 @@ import re
 
 from pso_shared.types import HarmDegree, NccMerpCategory, ReportType
 
+_NONE = frozenset({HarmDegree.NONE})
+# The harm each category implies (AHRQ Harm Scale v1.2); a label may also leave the harm unknown.
+HARM_OF: dict[NccMerpCategory, frozenset[HarmDegree]] = {
+    NccMerpCategory.A: _NONE,
+    NccMerpCategory.B: _NONE,
+    NccMerpCategory.C: _NONE,
+    NccMerpCategory.D: _NONE,
+    NccMerpCategory.E: frozenset({HarmDegree.MILD, HarmDegree.MODERATE}),
+    NccMerpCategory.F: frozenset({HarmDegree.MODERATE, HarmDegree.SEVERE}),
+    NccMerpCategory.G: frozenset({HarmDegree.SEVERE}),
+    NccMerpCategory.H: frozenset({HarmDegree.SEVERE}),
+    NccMerpCategory.I: frozenset({HarmDegree.DEATH}),
+}
 _MONITORED = re.compile(
     r"\b(?:monitor|observ|recheck|re-check|labs? (?:drawn|ordered|checked)|vital signs|vitals|held|"
-    r"glucose (?:checks?|monitoring)|telemetry|naloxone|narcan|antidote|extra (?:checks?|doses?))",
-    re.IGNORECASE,
+    r"glucose (?:checks?|monitoring)|telemetry|naloxone|narcan|antidote|extra (?:checks?|doses?))"
 )
 _HOSPITALISED = re.compile(
     r"\b(?:admitted|admission|hospitali[sz]|transferred to (?:the )?(?:icu|hospital|ed)|length of stay|"
-    r"extended stay|sent to (?:the )?(?:ed|er|hospital)|transport(?:ed)? to)",
-    re.IGNORECASE,
+    r"extended stay|sent to (?:the )?(?:ed|er|hospital)|transport(?:ed)? to)"
 )
 _LIFE_SUSTAINING = re.compile(
     r"\b(?:intubat|code blue|cpr|resuscitat|naloxone|narcan|pressors?|vasopressor|icu|rapid response|"
-    r"defibrillat|ventilat|dialysis)",
-    re.IGNORECASE,
+    r"defibrillat|ventilat|dialysis)"
 )
-_PERMANENT = re.compile(
-    r"\b(?:permanent|irreversible|lasting|disabilit|brain (?:injury|damage)|amputat)", re.IGNORECASE
-)
+_PERMANENT = re.compile(r"\b(?:permanent|irreversible|lasting|disabilit|brain (?:injury|damage)|amputat)")
 
 
 def ncc_merp(  # noqa: PLR0911 - one rung of the ladder a line
@@ -40,6 +48,7 @@ def ncc_merp(  # noqa: PLR0911 - one rung of the ladder a line
         return NccMerpCategory.A, "NCC MERP A: an unsafe condition, capable of causing error"
     if report_type is ReportType.NEAR_MISS:
         return NccMerpCategory.B, "NCC MERP B: the error did not reach the patient"
+    text = text.lower()  # the patterns are written in lower case
     if harm is HarmDegree.DEATH:
         return NccMerpCategory.I, "NCC MERP I: the patient died"
     if harm is HarmDegree.SEVERE:

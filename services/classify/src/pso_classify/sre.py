@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pso_shared.types import Category, HarmDegree, ReportType, SreCode
 
 SERIOUS = frozenset({HarmDegree.SEVERE, HarmDegree.DEATH})
+# The NQF events that count whatever the harm; every other one needs death or serious injury.
+ANY_HARM = frozenset(SreCode(c) for c in ("1A", "1B", "1C", "1D", "3A", "4F", "4G", "5B", "7A", "7B", "7C"))
 # Caught in time: an SRE did not happen, whatever the words before.
 _STOPPED = re.compile(
     r"\b(?:caught|identified|discovered|noticed|recognized|recognised|stopped|prevented|halted|intercepted)\b"
@@ -23,7 +25,7 @@ _STOPPED = re.compile(
     r"administration|transfusion|insemination|transfer|use)"
     r"|\btime[- ]?out\b.{0,40}\b(?:caught|identified|revealed|stopped|found)"
     r"|\bnear[- ]miss\b|\bdid not reach the (?:patient|resident)\b",
-    re.IGNORECASE | re.DOTALL,
+    re.DOTALL,
 )
 
 
@@ -31,8 +33,6 @@ _STOPPED = re.compile(
 class SreRule:
     code: SreCode
     cue: re.Pattern[str]
-    any_harm: bool = False
-    """True: the event counts whatever the harm; else only with death or serious injury."""
     categories: frozenset[Category] = frozenset()
     """The event must carry one of these categories (none: any)."""
     unless: re.Pattern[str] | None = None
@@ -40,7 +40,8 @@ class SreRule:
 
 
 def _cue(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE | re.DOTALL)
+    # Written in lower case and run on the lowered text: much faster than re.IGNORECASE.
+    return re.compile(pattern, re.DOTALL)
 
 
 _SURGICAL = frozenset({Category.SURGERY, Category.ANESTHESIA})
@@ -78,7 +79,6 @@ RULES: tuple[SreRule, ...] = (
             # both sides named, and an error: "scheduled for RIGHT knee ... portals made on the left knee"
             r"|\A(?=.*\bleft\b)(?=.*\bright\b)(?=.*\b(?:site mark|marked|marking)).*\b(?:error|wrong)\b"
         ),
-        any_harm=True,
         categories=_SURGICAL,
     ),
     SreRule(
@@ -90,7 +90,6 @@ RULES: tuple[SreRule, ...] = (
             r"|a different)"
             r"|\b(?:order|consent)s? and (?:signed )?consent (?:were )?for\b|\bswapped\b"
         ),
-        any_harm=True,
         categories=_SURGICAL,
     ),
     SreRule(
@@ -101,7 +100,6 @@ RULES: tuple[SreRule, ...] = (
             r"|\bconsented\b.{0,120}\bperformed:|\b(?:lens|iol|implant)\b.{0,120}\b(?:pulled|intended|ordered) for the "
             r"(?:patient after|next patient|other patient)"
         ),
-        any_harm=True,
         categories=_SURGICAL,
     ),
     SreRule(
@@ -117,7 +115,6 @@ RULES: tuple[SreRule, ...] = (
             r"|llq|"
             r"rlq|chest|ivc|vein)|running from|remained)"
         ),
-        any_harm=True,
         unless=_cue(
             r"\bcount (?:was )?(?:reconciled|corrected|resolved)\b|\bfound (?:in|on) the (?:trash|floor|drape)"
         ),
@@ -159,7 +156,6 @@ RULES: tuple[SreRule, ...] = (
             r"|\b(?:signed out|discharged|released)\b.{0,80}\b(?:by|to) a (?:man|woman|person) who said (?:he"
             r"|she) was\b"
         ),
-        any_harm=True,
     ),
     SreRule(
         SreCode("3B"),
@@ -214,7 +210,6 @@ RULES: tuple[SreRule, ...] = (
             r"\bstage (?:3|4|iii|iv|three|four)\b|\bunstageable\b|\bfull[- ]thickness\b|\beschar\b"
             r"|\bbone (?:exposed|visible)"
         ),
-        any_harm=True,
         categories=frozenset({Category.PRESSURE_INJURY}),
         unless=_cue(
             r"\bpresent on (?:admission|arrival)\b|\bpoa\b|\b(?:wound|ulcer|injury|it) (?:was )?(?:noted |documented )?"
@@ -229,7 +224,6 @@ RULES: tuple[SreRule, ...] = (
             r"different donor|mix[- ]?up|mislabel)"
             r"|\bwrong (?:donor|sperm|embryo|egg|oocyte)s?\b|\bdonor\b.{0,80}\bnot the (?:selected|intended|chosen)\b"
         ),
-        any_harm=True,
     ),
     SreRule(
         SreCode("4H"),
@@ -266,7 +260,6 @@ RULES: tuple[SreRule, ...] = (
             r"|\b(?:nitrogen|nitrous oxide|co2|carbon dioxide|argon)\b.{0,60}\b(?:instead of|in place of)\b.{0,20}"
             r"\b(?:oxygen|o2)\b"
         ),
-        any_harm=True,
     ),
     SreRule(
         SreCode("5C"),
@@ -295,7 +288,6 @@ RULES: tuple[SreRule, ...] = (
             r"|\bnot (?:a )?licensed\b.{0,40}\b(?:nurse|physician|doctor|pharmacist|paramedic)"
             r"|\bnot an employee\b|\bclaimed to be (?:a|an|from)\b|\btold (?:patients|staff) (?:he|she) was\b"
         ),
-        any_harm=True,
     ),
     SreRule(
         SreCode("7B"),
@@ -304,7 +296,6 @@ RULES: tuple[SreRule, ...] = (
             r"|\b(?:wrapped|took|carried) the (?:baby|infant|newborn|child)\b.{0,80}\b(?:walked out|left the"
             r"|out of the)"
         ),
-        any_harm=True,
     ),
     SreRule(
         SreCode("7C"),
@@ -312,7 +303,6 @@ RULES: tuple[SreRule, ...] = (
             r"\bsexual(?:ly)? (?:assault|abus|contact|touch)|\braped?\b|\bgroped\b|\bfondl|\bmolest|\bgenital"
             r"|\bsane exam\b|\binappropriate(?:ly)? touch"
         ),
-        any_harm=True,
     ),
     SreRule(
         SreCode("7D"),
@@ -354,18 +344,19 @@ def serious_reportable_event(
     first: a fall after a double dose of a sedative is 4E (the fall), not 4A."""
     if report_type is not ReportType.INCIDENT:
         return SreFinding(None, f"not an SRE: a {report_type.value} did not reach the patient")
+    text = text.lower()
     if _STOPPED.search(text):
         return SreFinding(None, "not an SRE: the text says the event was stopped in time")
     for rule in sorted(RULES, key=lambda r: primary not in r.categories):
         if rule.categories and not rule.categories & categories:
             continue
-        if not rule.any_harm and harm not in SERIOUS:
+        if rule.code not in ANY_HARM and harm not in SERIOUS:
             continue
         if rule.unless is not None and rule.unless.search(text):
             continue
         match = rule.cue.search(text)
         if match is not None:
             words = match.group().strip() or "its category"
-            harm_part = "" if rule.any_harm else f" with harm {harm.value}"
+            harm_part = "" if rule.code in ANY_HARM else f" with harm {harm.value}"
             return SreFinding(rule.code, f"SRE {rule.code.value}: '{words[:60]}'{harm_part}")
     return SreFinding(None, "not an SRE: no serious reportable event pattern with the required harm")
