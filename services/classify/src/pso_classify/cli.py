@@ -45,6 +45,7 @@ def evaluate(
         "tests/data/classify/parts"
     ),
     split: Annotated[str, typer.Option(help="train, test (held out) or all")] = "test",
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
 ) -> None:
     """Primary-category, harm, SRE and NCC MERP metrics of the classifier on the labelled corpus."""
     if split not in ("train", "test", "all"):
@@ -54,7 +55,8 @@ def evaluate(
     if not files:
         msg = f"no corpus parts (*.jsonl) in {parts}"
         raise typer.BadParameter(msg, param_hint="--parts")
-    typer.echo(evaluation.render(evaluation.evaluate(load_corpus(files, split))))  # type: ignore[arg-type]
+    result = evaluation.evaluate(load_corpus(files, split))  # type: ignore[arg-type]
+    typer.echo(result.model_dump_json(indent=2) if as_json else evaluation.render(result))
 
 
 @commands.command()

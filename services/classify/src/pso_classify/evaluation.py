@@ -13,7 +13,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Iterable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from pso_classify.corpus import LabelledReport
 from pso_classify.model import ClassifierInput, ModelArtefact, artefact, classify
@@ -28,16 +28,19 @@ class ClassScores(BaseModel):
     false_positives: int = 0
     false_negatives: int = 0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def precision(self) -> float:
         found = self.true_positives + self.false_positives
         return self.true_positives / found if found else 0.0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def recall(self) -> float:
         actual = self.true_positives + self.false_negatives
         return self.true_positives / actual if actual else 0.0
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def f1(self) -> float:
         p, r = self.precision, self.recall
@@ -53,10 +56,12 @@ class Evaluation(BaseModel):
     merp_right: int
     merp_total: int
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def primary_macro_f1(self) -> float:
         return _macro(self.primary)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def harm_macro_f1(self) -> float:
         return _macro(self.harm)
