@@ -37,6 +37,10 @@ class SreRule:
     """The event must carry one of these categories (none: any)."""
     unless: re.Pattern[str] | None = None
     """Words that make it something else ("present on admission", "defibrillation")."""
+    primary_only: bool = False
+    """Only when the event is mainly about one of ``categories``, not when it merely involves one."""
+    last_resort: bool = False
+    """Tried after every other rule: a broad description that more specific events also fit."""
 
 
 def _cue(pattern: str) -> re.Pattern[str]:
@@ -46,17 +50,23 @@ def _cue(pattern: str) -> re.Pattern[str]:
 
 _SURGICAL = frozenset({Category.SURGERY, Category.ANESTHESIA})
 _ANY = _cue(r".")
+"""For events defined by their category and harm alone (a fall with serious injury)."""
 # Pregnancies that are not low-risk: their maternal and neonatal harms are not 4C or 4D.
 _HIGH_RISK = _cue(
     r"\bhigh[- ]risk\b|\bprevia\b|\baccreta\b|\btwins?\b|\bmultiple gestation\b|\bpre-?eclampsia\b|\bpreterm\b"
     r"|\bpprom\b|\bchorioamnionitis\b|\bchronic hypertension\b|\bpulmonary (?:arterial )?hypertension\b"
     r"|\b(?:2\d|3[0-6])\s?(?:\+\s?\d\s?)?(?:wks?|weeks)\b|\bgrowth restriction\b|\biugr\b|\bfgr\b"
+    r"|\bdiabet|\bgdm\b|\bhellp\b"
+    # harm after the birth stay, not in labour or delivery
+    r"|\b\d+[- ]day[- ]old\b|\bcircumcis|\bhome visit\b|\bafter (?:early )?discharge\b|\bof life\b"
 )
-"""For events defined by their category and harm alone (a fall with serious injury)."""
 # A medication or transfusion event is an SRE only if an error caused it, not a reaction to a
-# correct dose or a correctly matched unit.
+# correct dose or a correctly matched unit. An error named in words counts unless the text says there
+# was none; errors are also told in too many ways to list (a blister card for the next room, a patch
+# not looked for), so failing those words, the event counts unless it reads as a reaction.
 _ERROR = _cue(
-    r"\b(?:wrong|error|errors|erroneous|instead of|mistak|incorrect|omitted|omission|missed|twice|double|duplicate|"
+    r"\b(?:wrong|error|errors|erroneous|instead of|mistak|unaware|nobody checked|not checked|skipped|bypass|"
+    r"back to back|without (?:checking|verif)|neither\b.{0,20}\bknew|incorrect|omitted|omission|missed|double dose|duplicate|"
     r"overdose|\d+-?fold|too (?:much|high|fast)|should have|was not (?:checked|held|scanned|verified)|"
     r"look-?alike|sound-?alike|mix-?up|mislabel|misidentif|transcri|programm|decimal|extra dose|not (?:ordered|"
     r"prescribed)|without (?:an )?order|expired|incompatib|not (?:cross)?matched|unmatched|allergy (?:was )?(?:"
@@ -68,6 +78,18 @@ _ERROR = _cue(
     r"|\bspecifically excludes\b|\bcontraindicat|\bpolicy (?:requires|max)|\bextravasat|\bintended for\b"
     r"|\bhold order\b|\bnever (?:resumed|restarted)\b|\binto the (?:central|iv|venous) (?:line|catheter)\b"
 )
+_NO_ERROR = _cue(
+    r"\bno (?:\w+ )?(?:error|errors)\b|\bnot (?:an? )?(?:\w+ )?error\b|\bknown (?:side effect|adverse (?:effect|reaction))\b"
+    r"|\bcorrectly (?:ordered|dosed|given|matched)\b|\bpreviously unknown allergy\b|\bappropriately (?:dosed|ordered)\b"
+    r"|\b(?:dose|dosing) (?:was |is )?(?:appropriate|correct)\b|\bcorrect (?:for|dose)\b|\bno history of\b"
+    r"|\bwithin (?:the )?(?:recommended|normal|therapeutic) range\b|\bdespite (?:appropriate|correct|therapeutic)\b"
+    r"|\bstable (?:dose|inr)\b|\bno (?:interacting|other) (?:drugs|medications)\b|\bas prescribed\b"
+    r"|\bper (?:protocol|guideline)\b"
+)
+_REACTION = _cue(
+    _NO_ERROR.pattern + r"|\banaphyla|\breaction\b|\bfirst[- ]dose\b|\bno prior (?:exposure|history)\b|\bidiosyncratic"
+    r"|\bside effect"
+)
 RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("1A"),
@@ -78,6 +100,11 @@ RULES: tuple[SreRule, ...] = (
             r"|\b(?:left|right)\b.{0,40}\binstead of the (?:left|right)\b"
             # both sides named, and an error: "scheduled for RIGHT knee ... portals made on the left knee"
             r"|\A(?=.*\bleft\b)(?=.*\bright\b)(?=.*\b(?:site mark|marked|marking)).*\b(?:error|wrong)\b"
+            # the side or level booked, then the other one done
+            r"|\b(?:booked|scheduled|planned|listed|consented|ordered|came in)\b[^.]{0,40}\b(left|right)\b.{0,300}"
+            r"\b(?:performed|done|placed|injected|prepped|operated|blocked|incised|made|treated)\b[^.]{0,40}"
+            r"\b(?!\1\b)(?:left|right)\b"
+            r"|\bmiscount|\bwrong (?:level|tooth|vertebra)|\blevel was (?:counted|localized)\b.{0,200}\binstead\b"
         ),
         categories=_SURGICAL,
     ),
@@ -89,6 +116,7 @@ RULES: tuple[SreRule, ...] = (
             r"|\bno (?:lp|procedure|order) (?:was )?ordered\b|\bconsent (?:was |were )?for (?:another|the other"
             r"|a different)"
             r"|\b(?:order|consent)s? and (?:signed )?consent (?:were )?for\b|\bswapped\b"
+            r"|\b(?:actually|really|in fact) (?:ordered|scheduled|booked|meant|intended) for\b"
         ),
         categories=_SURGICAL,
     ),
@@ -97,6 +125,8 @@ RULES: tuple[SreRule, ...] = (
         _cue(
             r"\bwrong (?:procedure|surgery|operation|implant|prosthesis|lens|iol)\b"
             r"|\binstead of the (?:planned|intended|consented|scheduled)\b"
+            r"|\b(?:planned|intended|ordered) (?:lens|implant|iol)\b.{0,100}\b(?:lens|implant|iol) (?:implanted|placed)"
+            r"|\b(?:left|right)\b[^.]{0,30}\bcomponent\b[^.]{0,20}\bin (?:his|her|the) (?:left|right)\b"
             r"|\bconsented\b.{0,120}\bperformed:|\b(?:lens|iol|implant)\b.{0,120}\b(?:pulled|intended|ordered) for the "
             r"(?:patient after|next patient|other patient)"
         ),
@@ -110,6 +140,9 @@ RULES: tuple[SreRule, ...] = (
             r"|\b(?:sponge|guide ?wire|needle|clamp|drill bit|lap pad|towel|gauze|instrument|retractor)\b.{0,40}"
             r"\b(?:left (?:in|inside)|found (?:in|inside|on (?:x-?ray|imaging|ct|film))|seen on (?:x-?ray|imaging|ct))"
             r"|\bforeign (?:body|object)\b.{0,40}\b(?:left|retained|found)\b"
+            r"|\b(?:tip|fragment|piece|segment)\b.{0,30}\b(?:was missing|broke off|sheared off|left in)"
+            r"|\b(?:showed|revealed|confirmed|shows)\b.{0,20}\b(?:a |the )?(?:needle|guide ?wire|wire|sponge|fragment"
+            r"|segment)\b.{0,30}\b(?:in|within|inside)\b"
             r"|\b(?:broken|sheared|missing)\b.{0,40}\b(?:tip|fragment|bit|piece)\b"
             r"|\b(?:guide ?wire|drill bit|retractor|retrieval bag|clamp)\b.{0,60}\b(?:in the (?:abdomen|pelvis|luq|ruq"
             r"|llq|"
@@ -132,6 +165,7 @@ RULES: tuple[SreRule, ...] = (
             r"\bcontaminat|\bnon-?sterile\b|\bnot sterile\b|\bimproperly (?:sterili[sz]ed|reprocessed|cleaned)\b"
             r"|\breprocess|\bfungal\b.{0,40}\b(?:vial|product|injection|compound)"
             r"|\bsame (?:scope|endoscope|duodenoscope|bronchoscope|lot|vial|batch)\b|\bgrew the same organism\b"
+            r"|\bheater-?cooler\b|\b(?:genome|sequencing|strain)\b.{0,60}\bmatch"
         ),
         categories=frozenset(
             {Category.DEVICE, Category.MEDICATION, Category.BLOOD_PRODUCT, Category.HEALTHCARE_ASSOCIATED_INFECTION}
@@ -153,6 +187,8 @@ RULES: tuple[SreRule, ...] = (
             r"(?:authori[sz]ed|legal guardian|guardian|poa)|without (?:the )?(?:guardian|poa|consent)|"
             r"no legal (?:authority|custody)|someone claiming|stranger)"
             r"|\bauthori[sz]ed[- ]release list\b|\bonly person authori[sz]ed\b"
+            r"|\bnot (?:an? )?(?:authori[sz]ed|approved|listed) (?:contact|person|visitor|caregiver|representative)"
+            r"|\bintroduced (?:himself|herself) as\b.{0,200}\b(?:discharged|released|left with|signed out)"
             r"|\b(?:signed out|discharged|released)\b.{0,80}\b(?:by|to) a (?:man|woman|person) who said (?:he"
             r"|she) was\b"
         ),
@@ -163,6 +199,7 @@ RULES: tuple[SreRule, ...] = (
             r"\belop(?:e|ed|ement|ing)\b|\bwander(?:ed|ing)? (?:away|off|out)\b|\bwent missing\b"
             r"|\bmissing from (?:the )?(?:unit|facility|room|floor|ward)\b|\bnot noticed missing\b"
             r"|\bcould not (?:locate|find) (?:him|her|the (?:patient|resident))\b|\bwander ?guard\b"
+            r"|\bcould not be (?:found|located)\b|\bexit (?:door|alarm)\b.{0,100}\b(?:found|outside|missing)"
             r"|\bfound\b.{0,60}\b(?:outside the building|in the grass|near the (?:back )?fence|in the parking"
             r"|yards from the"
             r" building)"
@@ -176,24 +213,22 @@ RULES: tuple[SreRule, ...] = (
             r"\bsuicid|\bself[- ]?harm|\bself[- ]inflicted\b|\bhanged\b|\bligature\b|\bstrangulat"
             r"|\bcut (?:his|her|their) (?:own )?(?:wrists?|arms?|throat)\b|\bjumped (?:from|out)\b"
             r"|\bjumped\b.{0,40}\b(?:ft|feet|floors?|window|roof|balcony|stairwell)\b"
-            r"|\bintentional (?:overdose|ingestion)|\bhanging from\b"
+            r"|\bintentional (?:overdose|ingestion)|\bhanging from\b|\bself[- ]injur|\brazor"
+            r"|\baround (?:his|her|their) (?:own )?neck\b|\b(?:cuts?|lacerations?) (?:to|on) (?:both |his |her )?"
+            r"(?:wrists?|forearms?)\b|\b(?:striking|banging|hitting|struck) (?:his|her|their) (?:own )?head\b"
             r"|\b(?:cut|stabbed|slashed)\b.{0,30}\b(?:his|her|their) (?:own )?(?:\w+ )?(?:forearm|wrist|arm|neck"
             r"|throat)\b"
         ),
     ),
-    SreRule(
-        SreCode("4A"),
-        _ERROR,
-        categories=frozenset({Category.MEDICATION}),
-        unless=_cue(
-            r"\bno error\b|\bknown (?:side effect|adverse (?:effect|reaction))\b|\bcorrectly (?:ordered|dosed|given)\b"
-            r"|\bpreviously unknown allergy\b|\bappropriately (?:dosed|ordered)\b"
-        ),
-    ),
-    SreRule(SreCode("4B"), _ERROR, categories=frozenset({Category.BLOOD_PRODUCT})),
+    SreRule(SreCode("4A"), _ERROR, categories=frozenset({Category.MEDICATION}), unless=_NO_ERROR),
+    SreRule(SreCode("4A"), _ANY, categories=frozenset({Category.MEDICATION}), unless=_REACTION),
+    SreRule(SreCode("4B"), _ERROR, categories=frozenset({Category.BLOOD_PRODUCT}), unless=_NO_ERROR),
+    SreRule(SreCode("4B"), _ANY, categories=frozenset({Category.BLOOD_PRODUCT}), unless=_REACTION),
     SreRule(
         SreCode("4C"),
-        _cue(r"\b(?:mother|maternal|postpartum|post-partum|uterine|uterus|eclampsia|amniotic)\b"),
+        _cue(
+            r"\b(?:maternal|postpartum|post-partum|uterine|uterus|eclampsia|amniotic|hysterectomy|ebl|pph)\b|\bhemorrhag"
+        ),
         categories=frozenset({Category.PERINATAL}),
         unless=_HIGH_RISK,
     ),
@@ -207,14 +242,18 @@ RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("4F"),
         _cue(
-            r"\bstage (?:3|4|iii|iv|three|four)\b|\bunstageable\b|\bfull[- ]thickness\b|\beschar\b"
-            r"|\bbone (?:exposed|visible)"
+            r"\bstage (?:3|4|iii|iv|three|four)\b|\bunstageable\b|(?<!no )\bfull[- ]thickness\b|(?<!no )\beschar\b"
+            r"|\bbone (?:exposed|visible)|\bbase (?:not|could not be) (?:visible|seen)\b"
+            r"|\bblack (?:spot|sore|area|wound|scab)s?\b|(?<!no )\bnecro(?:sis|tic)\b|(?<!no )\btunnel+ing\b"
+            r"|(?<!no )\bundermin"
         ),
         categories=frozenset({Category.PRESSURE_INJURY}),
         unless=_cue(
             r"\bpresent on (?:admission|arrival)\b|\bpoa\b|\b(?:wound|ulcer|injury|it) (?:was )?(?:noted |documented )?"
             r"on (?:admission|arrival)\b|\badmitted with\b|\bprior to admission\b|\bcame in with\b|\bpre-?existing\b"
-            r"|\bfrom home with\b|\bon transfer from\b"
+            r"|\bfrom home with\b|\bon transfer from\b|\b(?:found|noted|documented|seen) (?:on|at) (?:admission|arrival)\b"
+            # acquired at home, not after admission to a healthcare setting
+            r"|\b(?:start|resumption)[- ]of[- ]care\b|\bsoc\b|\b(?:developed|acquired|started|began) at home\b"
         ),
     ),
     SreRule(
@@ -231,7 +270,7 @@ RULES: tuple[SreRule, ...] = (
             r"\b(?:specimen|sample|biopsy|tissue)\b.{0,150}\b(?:lost|discarded|misplaced|never (?:arrived|received)|"
             r"thrown away|destroyed|could not be (?:found|located)|was never (?:found|located))"
             r"|\b(?:lost|discarded|misplaced)\b.{0,30}\b(?:specimen|sample|biopsy|tissue)\b"
-            r"|\birretrievabl|\birreplaceabl"
+            r"|\birretrievabl|\birreplaceabl|\bno record of (?:its )?receipt\b|\blost in transit\b"
         ),
     ),
     SreRule(
@@ -243,6 +282,10 @@ RULES: tuple[SreRule, ...] = (
             r"|\b(?:inbox|callback log|result log)\b.{0,120}\bnot (?:been )?(?:reassigned|reviewed|covered|checked)"
             r"|\bletter\b.{0,60}\breturned undeliverable\b|\bfaxed to (?:an? |our |the )?(?:old|former|wrong)\b"
             r"|\bcritical (?:finding|result|value)\b.{0,150}\b(?:not|never) (?:called|communicated|phoned|relayed|made)"
+            r"|\b(?:result|report|finding|biopsy|pathology|culture|nodule|mass)s?\b.{0,250}\b(?:no ?one|nobody|never)\b"
+            r".{0,20}\b(?:called|told|notified|contacted|informed)\b"
+            r"|\bnot (?:in|mentioned in) the (?:impression|discharge summary)\b|\bsitting in (?:my|her|his|the) chart\b"
+            r"|\b(?:callback|follow-?up) (?:list|log|queue)\b.{0,40}\bnot (?:checked|reviewed|worked)"
         ),
     ),
     SreRule(
@@ -263,7 +306,10 @@ RULES: tuple[SreRule, ...] = (
     ),
     SreRule(
         SreCode("5C"),
-        _cue(r"\bburn(?:s|ed)?\b|\bscald|\bthermal injury\b|\b(?:second|third)[- ]degree\b"),
+        _cue(
+            r"\bburn(?:s|ed)?\b|\bscald|\bthermal injury\b|\b(?:second|third)[- ]degree\b"
+            r"|\b(?:hot|scalding) (?:bath|tub|shower|pack|compress|coffee|tea|soup)\b|\bscalding water\b|\brunning hot\b"
+        ),
         unless=_cue(
             r"\bburning (?:sensation|pain|on urination)\b|\bsunburn|\bburn (?:icu|unit|center)\b"
             r"|\b(?:shots?|injections?)\b.{0,40}\bburn"
@@ -271,7 +317,8 @@ RULES: tuple[SreRule, ...] = (
     ),
     SreRule(
         SreCode("5D"),
-        _cue(r"\brestrain|\bbed ?rails?\b|\bside ?rails?\b|\bposey\b|\bentrap|\bwedged between\b"),
+        _cue(r"\brestrain|\b(?:bed|side|half|quarter|split) ?rails?\b|\bposey\b|\bentrap|\bwedged (?:between|in)\b"),
+        unless=_cue(r"\brestrained (?:driver|passenger|occupant)\b"),
     ),
     SreRule(
         SreCode("6A"),
@@ -287,12 +334,15 @@ RULES: tuple[SreRule, ...] = (
             r"\bimpersonat|\bposing as\b|\bpretend(?:ed|ing) to be (?:a|an)\b|\bfake (?:nurse|doctor|badge|credential)"
             r"|\bnot (?:a )?licensed\b.{0,40}\b(?:nurse|physician|doctor|pharmacist|paramedic)"
             r"|\bnot an employee\b|\bclaimed to be (?:a|an|from)\b|\btold (?:patients|staff) (?:he|she) was\b"
+            r"|\bdoes not hold (?:a|an|any)\b.{0,40}\blicen[cs]e|\blicen[cs]e number\b.{0,80}\bbelongs to\b"
+            r"|\bnever sent anyone\b|\bbadge\b.{0,40}\b(?:stolen|photocopied|fake|forged)"
         ),
     ),
     SreRule(
         SreCode("7B"),
         _cue(
-            r"\babduct|\bkidnap|\btaken from the (?:nursery|unit|room)\b|\bamber alert\b"
+            r"\babduct(?:ed|ing|s)?\b|\b(?:infant|child|patient|baby|newborn) abduction\b|\babduction of\b|\bkidnap|\btaken from the (?:nursery|unit|room)\b|\bamber alert\b|\bcode pink\b"
+            r"|\bsecurity tag\b.{0,40}\bcut\b|\bcut\b.{0,40}\bsecurity tag\b"
             r"|\b(?:wrapped|took|carried) the (?:baby|infant|newborn|child)\b.{0,80}\b(?:walked out|left the"
             r"|out of the)"
         ),
@@ -315,14 +365,18 @@ RULES: tuple[SreRule, ...] = (
         ),
     ),
     SreRule(
-        SreCode("2B"),  # last of all: any device failing in the care of a seriously harmed patient
+        SreCode("2B"),  # any device failing in the care of a seriously harmed patient
         _cue(
             r"\bmalfunction|\bfail(?:ed|ure)\b|\bdefect|\bdid not (?:work|alarm|deliver|fire|function)\b"
             r"|\bstopped working\b|\bfree[- ]?flow|\bdisconnect|\bmisprogram|\bbroke\b|\boverheat|\bused incorrectly\b"
             r"|\b(?:tore|torn|snapped|gave way|reverted)\b|\bbattery (?:died|dead|depleted)\b|\bassigned to no one\b"
         ),
         categories=frozenset({Category.DEVICE}),
+        last_resort=True,
     ),
+    # An event mainly about a device that ends in death or serious injury: a device used or working
+    # other than as intended, unless a more specific event above names it.
+    SreRule(SreCode("2B"), _ANY, categories=frozenset({Category.DEVICE}), primary_only=True, last_resort=True),
 )
 
 
@@ -347,8 +401,10 @@ def serious_reportable_event(
     text = text.lower()
     if _STOPPED.search(text):
         return SreFinding(None, "not an SRE: the text says the event was stopped in time")
-    for rule in sorted(RULES, key=lambda r: primary not in r.categories):
+    for rule in sorted(RULES, key=lambda r: (r.last_resort, primary not in r.categories)):
         if rule.categories and not rule.categories & categories:
+            continue
+        if rule.primary_only and primary not in rule.categories:
             continue
         if rule.code not in ANY_HARM and harm not in SERIOUS:
             continue
@@ -356,7 +412,7 @@ def serious_reportable_event(
             continue
         match = rule.cue.search(text)
         if match is not None:
-            words = match.group().strip() or "its category"
+            what = "its category" if rule.cue is _ANY else f"'{match.group().strip()[:60]}'"
             harm_part = "" if rule.code in ANY_HARM else f" with harm {harm.value}"
-            return SreFinding(rule.code, f"SRE {rule.code.value}: '{words[:60]}'{harm_part}")
+            return SreFinding(rule.code, f"SRE {rule.code.value}: {what}{harm_part}")
     return SreFinding(None, "not an SRE: no serious reportable event pattern with the required harm")
