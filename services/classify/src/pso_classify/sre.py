@@ -66,7 +66,8 @@ _HIGH_RISK = _cue(
 # not looked for), so failing those words, the event counts unless it reads as a reaction.
 _ERROR = _cue(
     r"\b(?:wrong|error|errors|erroneous|instead of|mistak|unaware|nobody checked|not checked|skipped|bypass|"
-    r"back to back|without (?:checking|verif)|neither\b.{0,20}\bknew|incorrect|omitted|omission|missed|double dose|duplicate|"
+    r"back to back|without (?:checking|verif)|neither\b.{0,20}\bknew|incorrect|omitted|omission|missed|double dose|"
+    r"duplicate|"
     r"overdose|\d+-?fold|too (?:much|high|fast)|should have|was not (?:checked|held|scanned|verified)|"
     r"look-?alike|sound-?alike|mix-?up|mislabel|misidentif|transcri|programm|decimal|extra dose|not (?:ordered|"
     r"prescribed)|without (?:an )?order|expired|incompatib|not (?:cross)?matched|unmatched|allergy (?:was )?(?:"
@@ -79,7 +80,8 @@ _ERROR = _cue(
     r"|\bhold order\b|\bnever (?:resumed|restarted)\b|\binto the (?:central|iv|venous) (?:line|catheter)\b"
 )
 _NO_ERROR = _cue(
-    r"\bno (?:\w+ )?(?:error|errors)\b|\bnot (?:an? )?(?:\w+ )?error\b|\bknown (?:side effect|adverse (?:effect|reaction))\b"
+    r"\bno (?:\w+ )?(?:error|errors)\b|\bnot (?:an? )?(?:\w+ )?error\b"
+    r"|\bknown (?:side effect|adverse (?:effect|reaction))\b"
     r"|\bcorrectly (?:ordered|dosed|given|matched)\b|\bpreviously unknown allergy\b|\bappropriately (?:dosed|ordered)\b"
     r"|\b(?:dose|dosing) (?:was |is )?(?:appropriate|correct)\b|\bcorrect (?:for|dose)\b|\bno history of\b"
     r"|\bwithin (?:the )?(?:recommended|normal|therapeutic) range\b|\bdespite (?:appropriate|correct|therapeutic)\b"
@@ -251,7 +253,8 @@ RULES: tuple[SreRule, ...] = (
         unless=_cue(
             r"\bpresent on (?:admission|arrival)\b|\bpoa\b|\b(?:wound|ulcer|injury|it) (?:was )?(?:noted |documented )?"
             r"on (?:admission|arrival)\b|\badmitted with\b|\bprior to admission\b|\bcame in with\b|\bpre-?existing\b"
-            r"|\bfrom home with\b|\bon transfer from\b|\b(?:found|noted|documented|seen) (?:on|at) (?:admission|arrival)\b"
+            r"|\bfrom home with\b|\bon transfer from\b"
+            r"|\b(?:found|noted|documented|seen) (?:on|at) (?:admission|arrival)\b"
             # acquired at home, not after admission to a healthcare setting
             r"|\b(?:start|resumption)[- ]of[- ]care\b|\bsoc\b|\b(?:developed|acquired|started|began) at home\b"
         ),
@@ -308,7 +311,8 @@ RULES: tuple[SreRule, ...] = (
         SreCode("5C"),
         _cue(
             r"\bburn(?:s|ed)?\b|\bscald|\bthermal injury\b|\b(?:second|third)[- ]degree\b"
-            r"|\b(?:hot|scalding) (?:bath|tub|shower|pack|compress|coffee|tea|soup)\b|\bscalding water\b|\brunning hot\b"
+            r"|\b(?:hot|scalding) (?:bath|tub|shower|pack|compress|coffee|tea|soup)\b|\bscalding water\b"
+            r"|\brunning hot\b"
         ),
         unless=_cue(
             r"\bburning (?:sensation|pain|on urination)\b|\bsunburn|\bburn (?:icu|unit|center)\b"
@@ -341,7 +345,8 @@ RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("7B"),
         _cue(
-            r"\babduct(?:ed|ing|s)?\b|\b(?:infant|child|patient|baby|newborn) abduction\b|\babduction of\b|\bkidnap|\btaken from the (?:nursery|unit|room)\b|\bamber alert\b|\bcode pink\b"
+            r"\babduct(?:ed|ing|s)?\b|\b(?:infant|child|patient|baby|newborn) abduction\b|\babduction of\b"
+            r"|\bkidnap|\btaken from the (?:nursery|unit|room)\b|\bamber alert\b|\bcode pink\b"
             r"|\bsecurity tag\b.{0,40}\bcut\b|\bcut\b.{0,40}\bsecurity tag\b"
             r"|\b(?:wrapped|took|carried) the (?:baby|infant|newborn|child)\b.{0,80}\b(?:walked out|left the"
             r"|out of the)"
