@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pso_classify.sre import serious_reportable_event
-from pso_shared.types import Category, HarmDegree, ReportType
+from pso_shared.types import CareSetting, Category, HarmDegree, ReportType
 
 C = Category
 H = HarmDegree
@@ -292,3 +292,35 @@ def test_a_near_miss_is_not_an_sre(
 ) -> None:
     finding = serious_reportable_event(text, categories=frozenset(categories), harm=harm, report_type=report_type)
     assert finding.code is None, f"{code}: {finding.reason}"
+
+
+# Events an SRE by their primary category and harm alone, told in words no event pattern lists, and
+# the same words when the category is only involved or the text reads as a reaction without error.
+BY_PRIMARY_CATEGORY = [
+    ("4A", "Night nurse gave the 2100 blister card of room 116 to room 118; found unresponsive.", C.MEDICATION, None),
+    (None, "Night nurse gave the 2100 blister card of room 116 to room 118; found unresponsive.", C.OTHER, None),
+    (None, "First dose of amoxicillin; anaphylaxis within minutes, epinephrine, intubated.", C.MEDICATION, None),
+    ("4B", "Second unit run in over an hour in a heart-failure patient; pulmonary edema, ICU.", C.BLOOD_PRODUCT, None),
+    ("2B", "BiPAP mask strap came loose overnight; found hypoxic and intubated.", C.DEVICE, None),
+    (None, "BiPAP mask strap came loose overnight; found hypoxic and intubated.", C.OTHER, C.DEVICE),
+]
+
+
+@pytest.mark.parametrize(("code", "text", "primary", "also"), BY_PRIMARY_CATEGORY)
+def test_a_seriously_harmful_event_mainly_about_a_drug_a_transfusion_or_a_device(
+    code: str | None, text: str, primary: Category, also: Category | None
+) -> None:
+    categories = frozenset({primary, also or primary, C.MEDICATION if primary is C.OTHER else primary})
+    finding = serious_reportable_event(
+        text, categories=categories, harm=H.SEVERE, report_type=INCIDENT, primary=primary
+    )
+    assert finding.code == code, finding.reason
+
+
+@pytest.mark.parametrize(("setting", "code"), [(CareSetting.NURSING_HOME, "4E"), (CareSetting.HOME_HEALTH, None)])
+def test_a_fall_is_4e_only_while_in_a_healthcare_setting(setting: CareSetting, code: str | None) -> None:
+    text = "Found at the foot of the stairs; hip fracture, ORIF."
+    finding = serious_reportable_event(
+        text, categories=frozenset({C.FALL}), harm=H.SEVERE, report_type=INCIDENT, primary=C.FALL, care_setting=setting
+    )
+    assert finding.code == code, finding.reason

@@ -92,7 +92,7 @@ def artefact() -> ModelArtefact:
 
 CATEGORY_THRESHOLD = 0.5
 """A category other than the primary one applies from this probability on."""
-SERIOUS_HARM_THRESHOLDS = ((HarmDegree.DEATH, 0.3), (HarmDegree.SEVERE, 0.35))
+SERIOUS_HARM_THRESHOLDS = ((HarmDegree.DEATH, 0.25), (HarmDegree.SEVERE, 0.2))
 """Missing a death is far worse than over-calling one: these win from a lower probability."""
 DISAGREEMENT = 0.8
 """A reporter's value is flagged when the model gives another this probability or more."""
@@ -195,6 +195,7 @@ def _sre(event: ClassifierInput, categories: list[Category], harm: HarmDegree, d
         harm=harm,
         report_type=event.report_type,
         primary=categories[0],
+        care_setting=event.care_setting,
     )
     if event.is_sre is None:
         decided.explanation.append(finding.reason)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pso_shared.types import Category, HarmDegree, ReportType, SreCode
+from pso_shared.types import CareSetting, Category, HarmDegree, ReportType, SreCode
 
 SERIOUS = frozenset({HarmDegree.SEVERE, HarmDegree.DEATH})
 # The NQF events that count whatever the harm; every other one needs death or serious injury.
@@ -41,6 +41,9 @@ class SreRule:
     """Only when the event is mainly about one of ``categories``, not when it merely involves one."""
     last_resort: bool = False
     """Tried after every other rule: a broad description that more specific events also fit."""
+    in_care: bool = False
+    """Only in a healthcare setting, not at home under home health care ("while being cared for in a
+    healthcare setting", "after admission")."""
 
 
 def _cue(pattern: str) -> re.Pattern[str]:
@@ -223,9 +226,9 @@ RULES: tuple[SreRule, ...] = (
         ),
     ),
     SreRule(SreCode("4A"), _ERROR, categories=frozenset({Category.MEDICATION}), unless=_NO_ERROR),
-    SreRule(SreCode("4A"), _ANY, categories=frozenset({Category.MEDICATION}), unless=_REACTION),
+    SreRule(SreCode("4A"), _ANY, categories=frozenset({Category.MEDICATION}), unless=_REACTION, primary_only=True),
     SreRule(SreCode("4B"), _ERROR, categories=frozenset({Category.BLOOD_PRODUCT}), unless=_NO_ERROR),
-    SreRule(SreCode("4B"), _ANY, categories=frozenset({Category.BLOOD_PRODUCT}), unless=_REACTION),
+    SreRule(SreCode("4B"), _ANY, categories=frozenset({Category.BLOOD_PRODUCT}), unless=_REACTION, primary_only=True),
     SreRule(
         SreCode("4C"),
         _cue(
@@ -240,7 +243,7 @@ RULES: tuple[SreRule, ...] = (
         categories=frozenset({Category.PERINATAL}),
         unless=_HIGH_RISK,
     ),
-    SreRule(SreCode("4E"), _ANY, categories=frozenset({Category.FALL})),
+    SreRule(SreCode("4E"), _ANY, categories=frozenset({Category.FALL}), in_care=True),
     SreRule(
         SreCode("4F"),
         _cue(
@@ -250,6 +253,7 @@ RULES: tuple[SreRule, ...] = (
             r"|(?<!no )\bundermin"
         ),
         categories=frozenset({Category.PRESSURE_INJURY}),
+        in_care=True,
         unless=_cue(
             r"\bpresent on (?:admission|arrival)\b|\bpoa\b|\b(?:wound|ulcer|injury|it) (?:was )?(?:noted |documented )?"
             r"on (?:admission|arrival)\b|\badmitted with\b|\bprior to admission\b|\bcame in with\b|\bpre-?existing\b"
@@ -398,6 +402,7 @@ def serious_reportable_event(
     harm: HarmDegree,
     report_type: ReportType,
     primary: Category | None = None,
+    care_setting: CareSetting | None = None,
 ) -> SreFinding:
     """The SRE this event is, if any, and why (or why not). The rules of the ``primary`` category go
     first: a fall after a double dose of a sedative is 4E (the fall), not 4A."""
@@ -410,6 +415,8 @@ def serious_reportable_event(
         if rule.categories and not rule.categories & categories:
             continue
         if rule.primary_only and primary not in rule.categories:
+            continue
+        if rule.in_care and care_setting is CareSetting.HOME_HEALTH:
             continue
         if rule.code not in ANY_HARM and harm not in SERIOUS:
             continue
