@@ -247,10 +247,9 @@ RULES: tuple[SreRule, ...] = (
     SreRule(
         SreCode("4F"),
         _cue(
-            r"\bstage (?:3|4|iii|iv|three|four)\b|\bunstageable\b|(?<!no )\bfull[- ]thickness\b|(?<!no )\beschar\b"
-            r"|\bbone (?:exposed|visible)|\bbase (?:not|could not be) (?:visible|seen)\b"
-            r"|\bblack (?:spot|sore|area|wound|scab)s?\b|(?<!no )\bnecro(?:sis|tic)\b|(?<!no )\btunnel+ing\b"
-            r"|(?<!no )\bundermin"
+            r"\b(?:stage (?:3|4|iii|iv|three|four)\b|unstageable\b|bone (?:exposed|visible)"
+            r"|base (?:not|could not be) (?:visible|seen)\b|black (?:spot|sore|area|wound|scab)s?\b"
+            r"|(?<!no )(?:full[- ]thickness\b|eschar\b|necro(?:sis|tic)\b|tunnel+ing\b|undermin))"
         ),
         categories=frozenset({Category.PRESSURE_INJURY}),
         in_care=True,
