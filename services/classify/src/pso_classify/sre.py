@@ -3,9 +3,11 @@
 An SRE needs both the event pattern and its outcome, so it is never one more opaque label: each of
 the 29 events is a rule with the words that describe it, the categories it belongs to, the words
 that show it was stopped in time, and whether any harm counts or only death and serious injury
-(harm ``severe`` or ``death``). Only an incident (an event that reached the patient) can be one; the
-rules of the event's primary category are tried first, then the rest in the order of the NQF list
-(2B, a device failing, last of all), and the first that holds names the event.
+(harm ``severe`` or ``death``). Only an incident (an event that reached the patient) can be one.
+The rules of the event's primary category are tried first, then the rest in the order of the NQF
+list, then the broad ones (a device event with serious harm is 2B), and the first that holds names
+the event. Some events are defined by their category and harm more than by their words: a fall with
+serious injury in a healthcare setting is 4E whatever the words.
 """
 
 from __future__ import annotations
