@@ -50,9 +50,9 @@ TARGETS = [
     pytest.param("harm macro-F1", 0.70),
     pytest.param("death recall", 0.90),
     pytest.param("severe recall", 0.90, marks=_not_met(0.886)),
-    pytest.param("SRE F1", 0.80, marks=_not_met(0.675)),
+    pytest.param("SRE F1", 0.80, marks=_not_met(0.762)),
 ]
-# Today's figures (model linear-9975e3173e3c, 800 held-out reports), less about one report's worth.
+# Today's figures (model linear-846e292eaf33, 800 held-out reports), less about one report's worth.
 FLOORS = {
     "primary macro-F1": 0.85,
     "fall F1": 0.86,
@@ -61,7 +61,7 @@ FLOORS = {
     "harm macro-F1": 0.74,
     "death recall": 0.93,
     "severe recall": 0.87,
-    "SRE F1": 0.66,
+    "SRE F1": 0.74,
 }
 
 

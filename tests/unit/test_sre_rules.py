@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pso_classify.sre import serious_reportable_event
+from pso_classify.sre import SreFinding, serious_reportable_event
 from pso_shared.types import CareSetting, Category, HarmDegree, ReportType
 
 C = Category
@@ -324,3 +324,26 @@ def test_a_fall_is_4e_only_while_in_a_healthcare_setting(setting: CareSetting, c
         text, categories=frozenset({C.FALL}), harm=H.SEVERE, report_type=INCIDENT, primary=C.FALL, care_setting=setting
     )
     assert finding.code == code, finding.reason
+
+
+def _surgery(text: str, harm: HarmDegree, pattern: dict[str, float]) -> SreFinding:
+    return serious_reportable_event(
+        text, categories=frozenset({C.SURGERY}), harm=harm, report_type=INCIDENT, primary=C.SURGERY, pattern=pattern
+    )
+
+
+def test_the_pattern_model_names_an_event_no_rule_words_hold_for_if_its_conditions_do() -> None:
+    text = "Level counted from the sacrum on a transitional segment; discectomy done one level up."
+    assert _surgery(text, H.MODERATE, {}).code is None
+    named = _surgery(text, H.MODERATE, {"none": 0.4, "1A": 0.55})
+    assert (named.code, named.learned) == ("1A", True)
+    assert _surgery(text, H.MODERATE, {"none": 0.4, "1A": 0.25}).code is None  # not likely enough
+    assert _surgery(text, H.MODERATE, {"4A": 0.9}).code is None  # 4A needs a medication and serious harm
+
+
+def test_the_pattern_model_overrules_rule_words_it_is_sure_are_no_sre() -> None:
+    text = "Retained sponge seen on the post-op x-ray; returned to the OR for removal."
+    assert _surgery(text, H.MILD, {"none": 0.5}).code == "1D"
+    overruled = _surgery(text, H.MILD, {"none": 0.95})
+    assert overruled.code is None
+    assert "SRE 1D" in overruled.reason

@@ -5,8 +5,9 @@
 Reads ``tests/data/classify/parts/*.jsonl`` (training split only: the held-out split is never read),
 de-identifies each report with the deidentify stage's own function (the stream classifies
 de-identified text), and fits L2 logistic regressions with scikit-learn (lbfgs, deterministic):
-one per category (several may apply), one for the primary category and one for the harm degree,
-each with class weights that balance the labels. Writes ``pso_classify/data/model.json.gz``: the
+one per category (several may apply), one for the primary category, one for the harm degree and
+one for the serious reportable event the words are like (the SRE rules' pattern model), each with
+class weights that balance the labels. Writes ``pso_classify/data/model.json.gz``: the
 features seen in at least two training reports and their weights, rounded, with a version that is
 the digest of everything else in the file, so the same corpus and code give the same artefact.
 """
@@ -28,12 +29,16 @@ from sklearn.linear_model import LogisticRegression
 from pso_classify import evaluation
 from pso_classify.corpus import LabelledReport, corpus_parts, load_corpus
 from pso_classify.model import ModelArtefact, model_features
+from pso_classify.sre import NO_SRE
 from pso_shared.types import Category, HarmDegree
 
 ROOT = Path(__file__).resolve().parents[3]
 PARTS = ROOT / "tests" / "data" / "classify" / "parts"
 OUT = ROOT / "services" / "classify" / "src" / "pso_classify" / "data" / "model.json.gz"
 MIN_REPORTS = 2
+SRE_MIN_REPORTS = 3
+"""The pattern model sees only features of at least this many training SREs: their words, not the
+rest of the vocabulary."""
 C = 4.0
 DIGITS = 4
 
@@ -102,12 +107,22 @@ def train(records: list[LabelledReport], rows: list[set[str]]) -> dict[str, Any]
     primary = fit(rows, [r.labels.primary_category.value for r in records], primary_labels, vocabulary)
     harm_labels = [h.value for h in HarmDegree if any(r.labels.harm_degree is h for r in records)]
     harm = fit(rows, [r.labels.harm_degree.value for r in records], harm_labels, vocabulary)
+    sre_targets = [r.labels.sre.code.value if r.labels.sre.code else NO_SRE for r in records]
+    in_sres: dict[str, int] = {}
+    for row, target in zip(rows, sre_targets, strict=True):
+        for feature in row if target != NO_SRE else ():
+            in_sres[feature] = in_sres.get(feature, 0) + 1
+    sre_words = sorted(f for f in vocabulary if in_sres.get(f, 0) >= SRE_MIN_REPORTS)
+    sre_vocabulary = {f: i for i, f in enumerate(sre_words)}
+    sre_labels = sorted(set(sre_targets))
+    sre = fit(rows, sre_targets, sre_labels, sre_vocabulary)
 
     artefact: dict[str, Any] = {
         "trained_on": len(records),
         "categories": export("multilabel", categories, np.array(category_rows), np.array(category_bias), vocabulary),
         "primary": export("multiclass", primary_labels, *primary, vocabulary),
         "harm": export("multiclass", harm_labels, *harm, vocabulary),
+        "sre": export("multiclass", sre_labels, *sre, sre_vocabulary),
     }
     digest = hashlib.sha256(json.dumps(artefact, sort_keys=True).encode()).hexdigest()[:12]
     return {"version": f"linear-{digest}", **artefact}

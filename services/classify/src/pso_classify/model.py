@@ -1,9 +1,10 @@
 """The classifier: the contract's ``classification`` object for one event (section 3).
 
 Categories and harm come from linear models trained on the labelled corpus (``linear``, over
-``features``), serious reportable events and the NCC MERP category from explicit rules (``sre``,
-``merp``). Where the reporter supplied categories, harm, NCC MERP or SRE, those are the answer, and
-a confident model that disagrees is recorded for an analyst. Every decision is explained.
+``features``); serious reportable events and the NCC MERP category from explicit rules (``sre``,
+``merp``), the SRE rules helped by a pattern model of the training SREs' words. Where the reporter
+supplied categories, harm, NCC MERP or SRE, those are the answer, and a confident model that
+disagrees is recorded for an analyst. Every decision is explained.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ class ModelArtefact(BaseModel):
     categories: LinearModel
     primary: LinearModel
     harm: LinearModel
+    sre: LinearModel
+    """The pattern model: which serious reportable event, if any, an event's words are like."""
 
 
 @cache
@@ -121,7 +124,7 @@ def classify(event: ClassifierInput, model: ModelArtefact | None = None) -> Clas
     categories, primary_p = _categories(event, model, decided)
     harm, harm_p = _harm_degree(event, model, decided)
     ncc_merp = _ncc_merp(event, harm, decided) if Category.MEDICATION in categories else None
-    sre = _sre(event, categories, harm, decided)
+    sre = _sre(event, model, categories, harm, decided)
     reached = event.report_type is ReportType.INCIDENT
     return Classification(
         report_type=event.report_type,
@@ -188,7 +191,9 @@ def _ncc_merp(event: ClassifierInput, harm: HarmDegree, decided: _Decisions) -> 
     return category
 
 
-def _sre(event: ClassifierInput, categories: list[Category], harm: HarmDegree, decided: _Decisions) -> SreAssessment:
+def _sre(
+    event: ClassifierInput, model: ModelArtefact, categories: list[Category], harm: HarmDegree, decided: _Decisions
+) -> SreAssessment:
     finding = serious_reportable_event(
         event.narrative,
         categories=frozenset(categories),
@@ -196,9 +201,13 @@ def _sre(event: ClassifierInput, categories: list[Category], harm: HarmDegree, d
         report_type=event.report_type,
         primary=categories[0],
         care_setting=event.care_setting,
+        pattern=model.sre.probabilities(decided.found),
     )
+    reason = finding.reason
+    if finding.learned and finding.code is not None:
+        reason += f": {', '.join(model.sre.evidence(decided.found, finding.code))}"
     if event.is_sre is None:
-        decided.explanation.append(finding.reason)
+        decided.explanation.append(reason)
         return SreAssessment(is_sre=finding.code is not None, code=finding.code)
     decided.explanation.append("sre: as reported")
     if (finding.code is not None) != event.is_sre:

@@ -13,6 +13,7 @@ serious injury in a healthcare setting is 4E whatever the words.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pso_shared.types import CareSetting, Category, HarmDegree, ReportType, SreCode
@@ -394,6 +395,28 @@ RULES: tuple[SreRule, ...] = (
 class SreFinding:
     code: SreCode | None
     reason: str
+    learned: bool = False
+    """Named by the pattern model, not by a rule's words: its evidence explains it."""
+
+
+NO_SRE = "none"
+"""The pattern model's label for events that are no SRE."""
+PATTERN_NAMES = 0.3
+"""When no rule's words hold, one of the pattern model's two likeliest codes with this probability
+names the event, if the code's categories, harm and setting hold."""
+PATTERN_VETO = 0.9
+"""A rule's words do not make an SRE of an event the pattern model is this sure is none."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SreContext:
+    """What the rules need to know of an event besides its text."""
+
+    categories: frozenset[Category]
+    harm: HarmDegree
+    report_type: ReportType
+    primary: Category | None = None
+    care_setting: CareSetting | None = None
 
 
 def serious_reportable_event(
@@ -404,28 +427,58 @@ def serious_reportable_event(
     report_type: ReportType,
     primary: Category | None = None,
     care_setting: CareSetting | None = None,
+    pattern: Mapping[str, float] | None = None,
 ) -> SreFinding:
     """The SRE this event is, if any, and why (or why not). The rules of the ``primary`` category go
-    first: a fall after a double dose of a sedative is 4E (the fall), not 4A."""
+    first: a fall after a double dose of a sedative is 4E (the fall), not 4A. ``pattern`` is the
+    pattern model's probability of each code and of ``NO_SRE``: learned from the training SREs, it
+    finds events told in words no rule lists, and overrules rule words it is sure are no SRE. Either
+    way the explicit conditions (an incident, not stopped in time, the categories, the harm, the
+    setting) must hold."""
     if report_type is not ReportType.INCIDENT:
         return SreFinding(None, f"not an SRE: a {report_type.value} did not reach the patient")
     text = text.lower()
     if _STOPPED.search(text):
         return SreFinding(None, "not an SRE: the text says the event was stopped in time")
-    for rule in sorted(RULES, key=lambda r: (r.last_resort, primary not in r.categories)):
-        if rule.categories and not rule.categories & categories:
-            continue
-        if rule.primary_only and primary not in rule.categories:
-            continue
-        if rule.in_care and care_setting is CareSetting.HOME_HEALTH:
-            continue
-        if rule.code not in ANY_HARM and harm not in SERIOUS:
-            continue
-        if rule.unless is not None and rule.unless.search(text):
+    context = SreContext(
+        categories=categories, harm=harm, report_type=report_type, primary=primary, care_setting=care_setting
+    )
+    pattern = pattern or {}
+    found = _by_rules(text, context)
+    if found is not None:
+        if pattern.get(NO_SRE, 0.0) >= PATTERN_VETO:
+            return SreFinding(None, f"not an SRE: {found.reason}, but like no SRE to the pattern model")
+        return found
+    for code, probability in sorted(pattern.items(), key=lambda item: -item[1])[:2]:
+        if code != NO_SRE and probability >= PATTERN_NAMES and _conditions_hold(SreCode(code), context):
+            harm_part = "" if SreCode(code) in ANY_HARM else f" with harm {harm.value}"
+            return SreFinding(SreCode(code), f"SRE {code}: pattern model {probability:.2f}{harm_part}", learned=True)
+    return SreFinding(None, "not an SRE: no serious reportable event pattern with the required harm")
+
+
+def _applies(rule: SreRule, context: SreContext) -> bool:
+    """The rule's conditions other than its words."""
+    if rule.categories and not rule.categories & context.categories:
+        return False
+    if rule.primary_only and context.primary not in rule.categories:
+        return False
+    if rule.in_care and context.care_setting is CareSetting.HOME_HEALTH:
+        return False
+    return rule.code in ANY_HARM or context.harm in SERIOUS
+
+
+def _by_rules(text: str, context: SreContext) -> SreFinding | None:
+    for rule in sorted(RULES, key=lambda r: (r.last_resort, context.primary not in r.categories)):
+        if not _applies(rule, context) or (rule.unless is not None and rule.unless.search(text)):
             continue
         match = rule.cue.search(text)
         if match is not None:
             what = "its category" if rule.cue is _ANY else f"'{match.group().strip()[:60]}'"
-            harm_part = "" if rule.code in ANY_HARM else f" with harm {harm.value}"
+            harm_part = "" if rule.code in ANY_HARM else f" with harm {context.harm.value}"
             return SreFinding(rule.code, f"SRE {rule.code.value}: {what}{harm_part}")
-    return SreFinding(None, "not an SRE: no serious reportable event pattern with the required harm")
+    return None
+
+
+def _conditions_hold(code: SreCode, context: SreContext) -> bool:
+    """Some rule of ``code`` applies to the event, whatever its words."""
+    return any(_applies(rule, context) for rule in RULES if rule.code == code and not rule.primary_only)
