@@ -346,4 +346,4 @@ def test_the_pattern_model_overrules_rule_words_it_is_sure_are_no_sre() -> None:
     assert _surgery(text, H.MILD, {"none": 0.5}).code == "1D"
     overruled = _surgery(text, H.MILD, {"none": 0.95})
     assert overruled.code is None
-    assert "SRE 1D" in overruled.reason
+    assert "like no SRE to the pattern model (0.95)" in overruled.reason

@@ -7,7 +7,7 @@ is only evidence: the weights decide, and the explanation names the cue when it 
 
 from __future__ import annotations
 
-import re
+from pso_classify.patterns import Pattern
 
 _CUES: dict[str, str] = {
     # how the event is described
@@ -47,7 +47,7 @@ _CUES: dict[str, str] = {
     "unknown": r"\b(?:pending|not yet known|unknown|to be determined|awaiting|outcome (?:is )?not|results? not yet)",
 }
 # Written in lower case and run on the lowered text: much faster than re.IGNORECASE.
-CUES: dict[str, re.Pattern[str]] = {name: re.compile(pattern) for name, pattern in _CUES.items()}
+CUES: dict[str, Pattern] = {name: Pattern(pattern) for name, pattern in _CUES.items()}
 
 
 def cues(text: str) -> set[str]:

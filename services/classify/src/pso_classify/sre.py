@@ -16,13 +16,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pso_classify.patterns import Pattern
 from pso_shared.types import CareSetting, Category, HarmDegree, ReportType, SreCode
 
 SERIOUS = frozenset({HarmDegree.SEVERE, HarmDegree.DEATH})
 # The NQF events that count whatever the harm; every other one needs death or serious injury.
 ANY_HARM = frozenset(SreCode(c) for c in ("1A", "1B", "1C", "1D", "3A", "4F", "4G", "5B", "7A", "7B", "7C"))
 # Caught in time: an SRE did not happen, whatever the words before.
-_STOPPED = re.compile(
+_STOPPED = Pattern(
     r"\b(?:caught|identified|discovered|noticed|recognized|recognised|stopped|prevented|halted|intercepted)\b"
     r".{0,80}\b(?:before|prior to)\b.{0,30}\b(?:incision|procedure|start(?:ed)?|surgery|it was given|"
     r"administration|transfusion|insemination|transfer|use)"
@@ -35,10 +36,10 @@ _STOPPED = re.compile(
 @dataclass(frozen=True)
 class SreRule:
     code: SreCode
-    cue: re.Pattern[str]
+    cue: Pattern
     categories: frozenset[Category] = frozenset()
     """The event must carry one of these categories (none: any)."""
-    unless: re.Pattern[str] | None = None
+    unless: Pattern | None = None
     """Words that make it something else ("present on admission", "defibrillation")."""
     primary_only: bool = False
     """Only when the event is mainly about one of ``categories``, not when it merely involves one."""
@@ -49,9 +50,9 @@ class SreRule:
     healthcare setting", "after admission")."""
 
 
-def _cue(pattern: str) -> re.Pattern[str]:
+def _cue(pattern: str) -> Pattern:
     # Written in lower case and run on the lowered text: much faster than re.IGNORECASE.
-    return re.compile(pattern, re.DOTALL)
+    return Pattern(pattern, re.DOTALL)
 
 
 _SURGICAL = frozenset({Category.SURGERY, Category.ANESTHESIA})
@@ -437,17 +438,17 @@ def serious_reportable_event(
     setting) must hold."""
     if report_type is not ReportType.INCIDENT:
         return SreFinding(None, f"not an SRE: a {report_type.value} did not reach the patient")
+    pattern = pattern or {}
+    if pattern.get(NO_SRE, 0.0) >= PATTERN_VETO:  # whatever the rules' words (and faster than them)
+        return SreFinding(None, f"not an SRE: like no SRE to the pattern model ({pattern[NO_SRE]:.2f})")
     text = text.lower()
     if _STOPPED.search(text):
         return SreFinding(None, "not an SRE: the text says the event was stopped in time")
     context = SreContext(
         categories=categories, harm=harm, report_type=report_type, primary=primary, care_setting=care_setting
     )
-    pattern = pattern or {}
     found = _by_rules(text, context)
     if found is not None:
-        if pattern.get(NO_SRE, 0.0) >= PATTERN_VETO:
-            return SreFinding(None, f"not an SRE: {found.reason}, but like no SRE to the pattern model")
         return found
     for code, probability in sorted(pattern.items(), key=lambda item: -item[1])[:2]:
         if code != NO_SRE and probability >= PATTERN_NAMES and _conditions_hold(SreCode(code), context):
