@@ -49,7 +49,7 @@ TARGETS = [
     pytest.param("pressure injury F1", 0.90),
     pytest.param("harm macro-F1", 0.70),
     pytest.param("death recall", 0.90),
-    pytest.param("severe recall", 0.90, marks=_not_met(0.886)),
+    pytest.param("severe recall", 0.90),
     pytest.param("SRE F1", 0.80, marks=_not_met(0.762)),
 ]
 # Today's figures (model linear-846e292eaf33, 800 held-out reports), less about one report's worth.
@@ -60,7 +60,7 @@ FLOORS = {
     "pressure injury F1": 0.89,
     "harm macro-F1": 0.74,
     "death recall": 0.93,
-    "severe recall": 0.87,
+    "severe recall": 0.89,
     "SRE F1": 0.74,
 }
 

@@ -95,7 +95,7 @@ def artefact() -> ModelArtefact:
 
 CATEGORY_THRESHOLD = 0.5
 """A category other than the primary one applies from this probability on."""
-SERIOUS_HARM_THRESHOLDS = ((HarmDegree.DEATH, 0.2), (HarmDegree.SEVERE, 0.15))
+SERIOUS_HARM_THRESHOLDS = ((HarmDegree.DEATH, 0.2), (HarmDegree.SEVERE, 0.12))
 """Missing a death is far worse than over-calling one: these win from a lower probability."""
 DISAGREEMENT = 0.8
 """A reporter's value is flagged when the model gives another this probability or more."""
