@@ -108,13 +108,8 @@ def train(records: list[LabelledReport], rows: list[set[str]]) -> dict[str, Any]
     harm_labels = [h.value for h in HarmDegree if any(r.labels.harm_degree is h for r in records)]
     harm = fit(rows, [r.labels.harm_degree.value for r in records], harm_labels, vocabulary)
     sre_targets = [r.labels.sre.code.value if r.labels.sre.code else NO_SRE for r in records]
-    in_sres: dict[str, int] = {}
-    for row, target in zip(rows, sre_targets, strict=True):
-        for feature in row if target != NO_SRE else ():
-            in_sres[feature] = in_sres.get(feature, 0) + 1
-    sre_words = sorted(f for f in vocabulary if in_sres.get(f, 0) >= SRE_MIN_REPORTS)
-    sre_vocabulary = {f: i for i, f in enumerate(sre_words)}
     sre_labels = sorted(set(sre_targets))
+    sre_vocabulary = _sre_words(rows, sre_targets, vocabulary)
     sre = fit(rows, sre_targets, sre_labels, sre_vocabulary)
 
     artefact: dict[str, Any] = {
@@ -126,6 +121,16 @@ def train(records: list[LabelledReport], rows: list[set[str]]) -> dict[str, Any]
     }
     digest = hashlib.sha256(json.dumps(artefact, sort_keys=True).encode()).hexdigest()[:12]
     return {"version": f"linear-{digest}", **artefact}
+
+
+def _sre_words(rows: list[set[str]], targets: list[str], vocabulary: dict[str, int]) -> dict[str, int]:
+    """The pattern model's vocabulary: features of at least ``SRE_MIN_REPORTS`` training SREs."""
+    in_sres: dict[str, int] = {}
+    for row, target in zip(rows, targets, strict=True):
+        for feature in row if target != NO_SRE else ():
+            in_sres[feature] = in_sres.get(feature, 0) + 1
+    words = sorted(f for f in vocabulary if in_sres.get(f, 0) >= SRE_MIN_REPORTS)
+    return {f: i for i, f in enumerate(words)}
 
 
 def cross_validate(records: list[LabelledReport], rows: list[set[str]], folds: int) -> str:

@@ -9,10 +9,13 @@ the text (a substring search in C) the pattern cannot match and is not run.
 
 from __future__ import annotations
 
+import importlib
 import re
-from re import _constants as sre  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
+
+# The parser behind re.compile: private, hence untyped here.
+_parser: Any = importlib.import_module("re._parser")
+sre: Any = importlib.import_module("re._constants")
 
 _MAX_PREFIXES = 64
 _MAX_CLASS = 4
