@@ -347,3 +347,16 @@ def test_the_pattern_model_overrules_rule_words_it_is_sure_are_no_sre() -> None:
     overruled = _surgery(text, H.MILD, {"none": 0.95})
     assert overruled.code is None
     assert "like no SRE to the pattern model (0.95)" in overruled.reason
+
+
+def test_no_pattern_model_overrules_an_event_that_is_one_by_its_definition() -> None:
+    finding = serious_reportable_event(
+        "Slid out of the chair during transfer; hip fracture.",
+        categories=frozenset({C.FALL}),
+        harm=H.SEVERE,
+        report_type=INCIDENT,
+        primary=C.FALL,
+        care_setting=CareSetting.HOSPITAL_INPATIENT,
+        pattern={"none": 0.97},
+    )
+    assert finding.code == "4E", finding.reason

@@ -406,7 +406,11 @@ PATTERN_NAMES = 0.3
 """When no rule's words hold, one of the pattern model's two likeliest codes with this probability
 names the event, if the code's categories, harm and setting hold."""
 PATTERN_VETO = 0.9
-"""A rule's words do not make an SRE of an event the pattern model is this sure is none."""
+"""A rule's words do not make an SRE of an event the pattern model is this sure is none, unless the
+event is one by definition (``DEFINED_BY_LABELS``)."""
+DEFINED_BY_LABELS = frozenset({SreCode("4E"), SreCode("4F")})
+"""Events whose definition is their labels and a stage: a fall with serious injury in care, a stage 3
+or worse pressure injury acquired in care. No pattern model overrules them."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -438,16 +442,18 @@ def serious_reportable_event(
     setting) must hold."""
     if report_type is not ReportType.INCIDENT:
         return SreFinding(None, f"not an SRE: a {report_type.value} did not reach the patient")
-    pattern = pattern or {}
-    if pattern.get(NO_SRE, 0.0) >= PATTERN_VETO:  # whatever the rules' words (and faster than them)
-        return SreFinding(None, f"not an SRE: like no SRE to the pattern model ({pattern[NO_SRE]:.2f})")
     text = text.lower()
     if _STOPPED.search(text):
         return SreFinding(None, "not an SRE: the text says the event was stopped in time")
     context = SreContext(
         categories=categories, harm=harm, report_type=report_type, primary=primary, care_setting=care_setting
     )
-    found = _by_rules(text, context)
+    pattern = pattern or {}
+    if pattern.get(NO_SRE, 0.0) >= PATTERN_VETO:  # only the definitions themselves hold (and fast)
+        found = _by_rules(text, context, DEFINED_BY_LABELS)
+        vetoed = f"not an SRE: like no SRE to the pattern model ({pattern[NO_SRE]:.2f})"
+        return found or SreFinding(None, vetoed)
+    found = _by_rules(text, context, None)
     if found is not None:
         return found
     for code, probability in sorted(pattern.items(), key=lambda item: -item[1])[:2]:
@@ -468,8 +474,11 @@ def _applies(rule: SreRule, context: SreContext) -> bool:
     return rule.code in ANY_HARM or context.harm in SERIOUS
 
 
-def _by_rules(text: str, context: SreContext) -> SreFinding | None:
+def _by_rules(text: str, context: SreContext, codes: frozenset[SreCode] | None) -> SreFinding | None:
+    """The first rule (of ``codes``, or of all) that holds."""
     for rule in sorted(RULES, key=lambda r: (r.last_resort, context.primary not in r.categories)):
+        if codes is not None and rule.code not in codes:
+            continue
         if not _applies(rule, context) or (rule.unless is not None and rule.unless.search(text)):
             continue
         match = rule.cue.search(text)
