@@ -443,24 +443,30 @@ def serious_reportable_event(
     if report_type is not ReportType.INCIDENT:
         return SreFinding(None, f"not an SRE: a {report_type.value} did not reach the patient")
     text = text.lower()
-    if _STOPPED.search(text):
-        return SreFinding(None, "not an SRE: the text says the event was stopped in time")
     context = SreContext(
         categories=categories, harm=harm, report_type=report_type, primary=primary, care_setting=care_setting
     )
     pattern = pattern or {}
-    if pattern.get(NO_SRE, 0.0) >= PATTERN_VETO:  # only the definitions themselves hold (and fast)
-        found = _by_rules(text, context, DEFINED_BY_LABELS)
-        vetoed = f"not an SRE: like no SRE to the pattern model ({pattern[NO_SRE]:.2f})"
-        return found or SreFinding(None, vetoed)
-    found = _by_rules(text, context, None)
-    if found is not None:
-        return found
+    sure_none = pattern.get(NO_SRE, 0.0) >= PATTERN_VETO
+    found = _by_rules(text, context, DEFINED_BY_LABELS if sure_none else None)
+    if found is None and not sure_none:
+        found = _by_pattern(pattern, context)
+    if found is None:
+        why = "no serious reportable event pattern with the required harm"
+        if sure_none:
+            why = f"like no SRE to the pattern model ({pattern[NO_SRE]:.2f})"
+        return SreFinding(None, f"not an SRE: {why}")
+    if _STOPPED.search(text):  # last: rarely needed, and a scan of the whole text
+        return SreFinding(None, "not an SRE: the text says the event was stopped in time")
+    return found
+
+
+def _by_pattern(pattern: Mapping[str, float], context: SreContext) -> SreFinding | None:
     for code, probability in sorted(pattern.items(), key=lambda item: -item[1])[:2]:
         if code != NO_SRE and probability >= PATTERN_NAMES and _conditions_hold(SreCode(code), context):
-            harm_part = "" if SreCode(code) in ANY_HARM else f" with harm {harm.value}"
+            harm_part = "" if SreCode(code) in ANY_HARM else f" with harm {context.harm.value}"
             return SreFinding(SreCode(code), f"SRE {code}: pattern model {probability:.2f}{harm_part}", learned=True)
-    return SreFinding(None, "not an SRE: no serious reportable event pattern with the required harm")
+    return None
 
 
 def _applies(rule: SreRule, context: SreContext) -> bool:
