@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Literal
 
@@ -36,18 +36,21 @@ class LinearModel(BaseModel):
         return self
 
     @cached_property
-    def _rows(self) -> dict[str, tuple[float, ...]]:
+    def rows(self) -> dict[str, tuple[float, ...]]:
         """Each feature's weights as one row over all labels: summing rows is then C code."""
         width = len(self.labels)
         return {feature: tuple(row.get(i, 0.0) for i in range(width)) for feature, row in self.weights.items()}
 
     def scores(self, features: Iterable[str]) -> list[float]:
-        rows = self._rows
+        rows = self.rows
         present = [rows[f] for f in features if f in rows]
         return [sum(column) for column in zip(self.intercepts, *present, strict=True)]
 
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
-        scores = self.scores(features)
+        return self.of_scores(self.scores(features))
+
+    def of_scores(self, scores: Sequence[float]) -> dict[str, float]:
+        """The probabilities of the labels from their scores (intercepts included)."""
         if self.kind == "multilabel":
             return {label: _sigmoid(s) for label, s in zip(self.labels, scores, strict=True)}
         top = max(scores)
@@ -57,7 +60,7 @@ class LinearModel(BaseModel):
 
     def evidence(self, features: Iterable[str], label: str, *, count: int = 4) -> list[str]:
         """The event's features that speak most for ``label``, strongest first."""
-        index, rows = self.labels.index(label), self._rows
+        index, rows = self.labels.index(label), self.rows
         weighted = [(rows[f][index], f) for f in set(features) if f in rows]
         return [f for w, f in heapq.nlargest(count, weighted) if w > 0]
 

@@ -10,8 +10,9 @@ disagrees is recorded for an analyst. Every decision is explained.
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict
@@ -86,6 +87,36 @@ class ModelArtefact(BaseModel):
     sre: LinearModel
     """The pattern model: which serious reportable event, if any, an event's words are like."""
 
+    @cached_property
+    def _joint(self) -> tuple[dict[str, tuple[float, ...]], tuple[float, ...]]:
+        """The four models' weights of each feature as one row, and their intercepts: one pass over
+        an event's features scores them all."""
+        models = (self.categories, self.primary, self.harm, self.sre)
+        zeros = [(0.0,) * len(m.labels) for m in models]
+        features = set().union(*(m.rows for m in models))
+        rows = {f: sum((m.rows.get(f, z) for m, z in zip(models, zeros, strict=True)), ()) for f in features}
+        return rows, sum((tuple(m.intercepts) for m in models), ())
+
+    def probabilities(self, features: Iterable[str]) -> Probabilities:
+        rows, intercepts = self._joint
+        present = [rows[f] for f in features if f in rows]
+        scores = [sum(column) for column in zip(intercepts, *present, strict=True)]
+        found: list[dict[str, float]] = []
+        for model in (self.categories, self.primary, self.harm, self.sre):
+            found.append(model.of_scores(scores[: len(model.labels)]))
+            scores = scores[len(model.labels) :]
+        return Probabilities(*found)
+
+
+@dataclass(frozen=True)
+class Probabilities:
+    """Each model's probability of each of its labels, for one event."""
+
+    categories: dict[str, float]
+    primary: dict[str, float]
+    harm: dict[str, float]
+    sre: dict[str, float]
+
 
 @cache
 def artefact() -> ModelArtefact:
@@ -106,6 +137,7 @@ class _Decisions:
     """What ``classify`` has decided so far, and why."""
 
     found: set[str]
+    p: Probabilities
     explanation: list[str]
     disagreements: list[Disagreement]
 
@@ -120,7 +152,8 @@ def classify(event: ClassifierInput, model: ModelArtefact | None = None) -> Clas
     unless ``model`` is given); SRE and NCC MERP by rule. Pure and deterministic; every decision
     explained."""
     model = model or artefact()
-    decided = _Decisions(found=model_features(event), explanation=[], disagreements=[])
+    found = model_features(event)
+    decided = _Decisions(found=found, p=model.probabilities(found), explanation=[], disagreements=[])
     categories, primary_p = _categories(event, model, decided)
     harm, harm_p = _harm_degree(event, model, decided)
     ncc_merp = _ncc_merp(event, harm, decided) if Category.MEDICATION in categories else None
@@ -146,7 +179,7 @@ def classify(event: ClassifierInput, model: ModelArtefact | None = None) -> Clas
 def _categories(
     event: ClassifierInput, model: ModelArtefact, decided: _Decisions
 ) -> tuple[list[Category], dict[str, float]]:
-    primary_p = model.primary.probabilities(decided.found)
+    primary_p = decided.p.primary
     predicted = max(primary_p, key=lambda label: primary_p[label])
     if event.categories:
         categories = list(event.categories)
@@ -154,7 +187,7 @@ def _categories(
         if predicted not in categories and primary_p[predicted] >= DISAGREEMENT:
             decided.disagree("primary_category", categories[0], predicted, primary_p[predicted])
         return categories, primary_p
-    others = model.categories.probabilities(decided.found)
+    others = decided.p.categories
     extra = sorted(c for c, p in others.items() if p >= CATEGORY_THRESHOLD and c not in (predicted, Category.OTHER))
     why = ", ".join(model.primary.evidence(decided.found, predicted)) or "its prior"
     decided.explanation.append(f"primary_category {predicted} ({primary_p[predicted]:.2f}): {why}")
@@ -167,7 +200,7 @@ def _categories(
 def _harm_degree(
     event: ClassifierInput, model: ModelArtefact, decided: _Decisions
 ) -> tuple[HarmDegree, dict[str, float]]:
-    harm_p = model.harm.probabilities(decided.found)
+    harm_p = decided.p.harm
     predicted = _harm(harm_p, event.report_type)
     if event.harm_degree is not None:
         decided.explanation.append(f"harm_degree: as reported ({event.harm_degree})")
@@ -201,7 +234,7 @@ def _sre(
         report_type=event.report_type,
         primary=categories[0],
         care_setting=event.care_setting,
-        pattern=model.sre.probabilities(decided.found),
+        pattern=decided.p.sre,
     )
     reason = finding.reason
     if finding.learned and finding.code is not None:
