@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pso_classify.model import ClassifierInput, artefact, classify
+from pso_classify.model import ClassifierInput, artefact, classify, model_features
 from pso_shared.report import EventReport
 from pso_shared.types import Category, HarmDegree, NccMerpCategory, ReportType, SreCode
 from tests.factories import example_reports
@@ -77,3 +77,14 @@ def test_input_from_a_contract_example() -> None:
     result = classify(ClassifierInput.of(report))
     assert result.primary_category == Category.FALL
     assert result.harm_degree == HarmDegree.MILD
+
+
+def test_one_pass_scores_every_model_as_each_would_alone() -> None:
+    model = artefact()
+    features = model_features(
+        ClassifierInput(report_type=ReportType.INCIDENT, narrative="Found on the floor beside the bed; hip fracture.")
+    )
+    joint = model.probabilities(features)
+    for name in ("categories", "primary", "harm", "sre"):
+        alone = getattr(model, name).probabilities(features)
+        assert getattr(joint, name) == pytest.approx(alone), name
