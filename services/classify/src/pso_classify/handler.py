@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pso_classify.model import ClassifierInput, classify
+from pso_classify.model import ClassifierInput, artefact, classify
 from pso_classify.settings import ClassifySettings
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.messages.deidentified import DeidentifiedEvent
@@ -19,6 +19,7 @@ def classify_event(event: DeidentifiedEvent) -> ClassifiedEvent:
 
 def build_handler(settings: ClassifySettings) -> Handler:
     target = settings.topics.name(Topic.CLASSIFIED)
+    artefact().probabilities(())  # load the model and its joint rows at start-up, not on the first event (~1 s)
 
     async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
         event = classify_event(parse_message(DeidentifiedEvent, value))
