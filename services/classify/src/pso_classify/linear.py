@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from functools import cached_property
 from typing import Literal
 
@@ -58,10 +59,10 @@ class LinearModel(BaseModel):
         total = sum(exps)
         return {label: e / total for label, e in zip(self.labels, exps, strict=True)}
 
-    def evidence(self, features: Iterable[str], label: str, *, count: int = 4) -> list[str]:
+    def evidence(self, features: AbstractSet[str], label: str, *, count: int = 4) -> list[str]:
         """The event's features that speak most for ``label``, strongest first."""
         index, rows = self.labels.index(label), self.rows
-        weighted = [(rows[f][index], f) for f in set(features) if f in rows]
+        weighted = [(rows[f][index], f) for f in features if f in rows]
         return [f for w, f in heapq.nlargest(count, weighted) if w > 0]
 
 

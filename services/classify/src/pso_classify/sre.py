@@ -419,7 +419,6 @@ class SreContext:
 
     categories: frozenset[Category]
     harm: HarmDegree
-    report_type: ReportType
     primary: Category | None = None
     care_setting: CareSetting | None = None
 
@@ -443,9 +442,7 @@ def serious_reportable_event(
     if report_type is not ReportType.INCIDENT:
         return SreFinding(None, f"not an SRE: a {report_type.value} did not reach the patient")
     text = text.lower()
-    context = SreContext(
-        categories=categories, harm=harm, report_type=report_type, primary=primary, care_setting=care_setting
-    )
+    context = SreContext(categories=categories, harm=harm, primary=primary, care_setting=care_setting)
     pattern = pattern or {}
     sure_none = pattern.get(NO_SRE, 0.0) >= PATTERN_VETO
     found = _by_rules(text, context, DEFINED_BY_LABELS if sure_none else None)
