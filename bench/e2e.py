@@ -33,6 +33,7 @@ from pso_deploy.keys import create_key
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
+from pso_deploy.subscribe import subscribe_webhook
 from pso_deploy.synthetic import synthetic_report
 from pso_shared.apikeys import Role
 
@@ -87,7 +88,7 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
         work = Path(tmp)
         kafka = KafkaBroker(KafkaConfig(workdir=work / "kafka", port=free_port(), controller_port=free_port()))
         store = FerretDBServer(FerretDBConfig(workdir=work / "ferretdb", port=free_port()))
-        receiver = WebhookReceiver().start()
+        receiver = WebhookReceiver(secret_for={}).start()
         kafka.start()
         store.start()
         pipeline = PipelineProcesses(
@@ -95,7 +96,7 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
                 kafka_bootstrap_servers=kafka.bootstrap_servers,
                 store_uri=store.uri,
                 intake_port=free_port(),
-                webhook_url=receiver.url,
+                notify_api_port=free_port(),
                 workdir=work / "pipeline",
                 extra_env={f"PSO_{s}_LOG_LEVEL": "WARNING" for s in ("INTAKE", "DEIDENTIFY", "CLASSIFY", "NOTIFY")},
             )
@@ -105,6 +106,8 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
             reports = [synthetic_report(i, seed=11, severe_every=1) for i in range(count)]
             began = time.monotonic()
             key = create_key(store.uri, pipeline.config.store_database, org_id="pso", role=Role.PSO_ADMIN)
+            _, secret = subscribe_webhook(pipeline.config.notify_api_url, key, receiver.url)
+            receiver.set_secret("/alerts", secret)
             accepted, refused = asyncio.run(send_all(pipeline.config.intake_url, key, reports, rate))
             receiver.wait_for(len(accepted), timeout=drain_timeout)
             memory = {name: rss_mb(pid) for name, pid in pipeline.pids().items()}
@@ -113,7 +116,7 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
             receiver.stop()
             store.stop()
             kafka.stop()
-    arrivals = dict(zip((a["event_id"] for a in receiver.received), receiver.arrived_at, strict=True))
+    arrivals = dict(zip((a["data"]["event_id"] for a in receiver.received), receiver.arrived_at, strict=True))
     latencies = [(arrivals[e] - t) * 1000 for e, t in accepted.items() if e in arrivals]
     last = max(arrivals.values(), default=began)
     return {

@@ -62,8 +62,8 @@ async def test_reports_reach_the_store_and_severe_ones_alert_without_identifiers
     assert {d["_id"] for d in stored} == set(event_of.values())
     assert receiver.wait_for(len(alerting), timeout=60)
     expected_alerts = {f"immediate:{event_of[r]}" for r in alerting}
-    assert set(receiver.webhook_ids) == expected_alerts
-    assert len(receiver.webhook_ids) == len(expected_alerts)
+    assert set(receiver.alert_ids()) == expected_alerts
+    assert len(receiver.alert_ids()) == len(expected_alerts)
 
     by_event = {d["_id"]: d for d in stored}
     for source in sources:

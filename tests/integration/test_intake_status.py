@@ -15,6 +15,7 @@ from pso_deidentify.transform import deidentify_event
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
 from pso_notify.rules import immediate_alert
+from pso_notify.rules_config import load_rules
 from pso_notify.store import NotifyStore
 from pso_shared.apikeys import Role
 from pso_shared.messages.raw import RawEvent
@@ -39,10 +40,10 @@ async def store_as_notify_would(uri: str, database: str, source: dict[str, Any],
     try:
         store = NotifyStore(client[database])
         await store.save_event(classified)
-        alert = immediate_alert(classified)
+        alert = immediate_alert(classified, load_rules(None).immediate, "test")
         assert alert is not None
         await store.record_alert(alert)
-        await store.finish_alert(alert.alert_id, status="delivered", attempts=1, reason=None)
+        await store.fanned_out(alert.alert_id, deliveries=1)
     finally:
         await client.close()
 
@@ -89,7 +90,7 @@ async def test_the_owner_follows_its_event_and_others_get_404(
         assert alerted["stage"] == "alerted"
         assert alerted["stages"] == {"received": True, "deidentified": True, "classified": True, "alerted": True}
         assert alerted["classification"]["harm_degree"] == "severe"
-        assert alerted["alerts"] == [{"alert_id": f"immediate:{event_id}", "rule": "immediate", "status": "delivered"}]
+        assert alerted["alerts"] == [{"alert_id": f"immediate:{event_id}", "rule": "immediate", "status": "fanned_out"}]
 
         amended = copy.deepcopy(source)
         amended["narrative"] += " Addendum: family updated."

@@ -1,12 +1,11 @@
 """Each stream stage as a real process on the real broker (and store, for notify).
 
 Poison messages go to the stage's dead-letter topic with a reason, and the stage keeps flowing.
-Replaying the classified topic from the start leaves the store and the alerts unchanged.
+Notify's own tests, delivery and replay included, are in ``test_notify_*.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +18,6 @@ from pso_deidentify.transform import deidentify_event
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
-from pso_deploy.receiver import WebhookReceiver
 from pso_notify.store import NotifyStore
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.messages.deidentified import DeidentifiedEvent
@@ -28,8 +26,8 @@ from pso_shared.report import EventReport
 from pso_shared.settings import DEVELOPMENT_SECRET
 from pso_shared.topics import Topic
 from pso_shared.types import utc_now
-from tests.factories import example_reports, leaked, with_harm
-from tests.kafka_support import create_topics, produce, read_records, wait_for_group
+from tests.factories import example_reports, leaked
+from tests.kafka_support import produce, read_records
 from tests.store_support import seal_raw_events
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(180)]
@@ -122,64 +120,6 @@ async def snapshot_progress(uri: str, database: str) -> list[dict[str, Any]]:
         return await client[database]["progress"].find().sort("_id").to_list()
     finally:
         await client.close()
-
-
-async def snapshot(uri: str, database: str) -> dict[str, list[dict[str, Any]]]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
-    try:
-        db = client[database]
-        return {name: await db[name].find().sort("_id").to_list() for name in ("events", "alerts")}
-    finally:
-        await client.close()
-
-
-async def test_notify_stores_alerts_and_replay_changes_nothing(
-    kafka: KafkaBroker, ferretdb: FerretDBServer, topic_prefix: str, database: str, pipeline_config: PipelineConfig
-) -> None:
-    base = example_reports()["fall-incident.json"]
-    sources = [
-        with_harm(base, "severe", "r-severe"),
-        with_harm(base, "mild", "r-mild"),
-        with_harm(base, "death", "r-death"),
-    ]
-    events = [classify_event(deidentified(s, f"ev-{i}")) for i, s in enumerate(sources)]
-    topic = f"{topic_prefix}{Topic.CLASSIFIED}"
-    await create_topics(kafka.bootstrap_servers, topic_prefix)
-    await produce(kafka.bootstrap_servers, topic, [e.model_dump_json().encode() for e in events] + [POISON[1]])
-    receiver = WebhookReceiver().start()
-    config = dataclasses.replace(pipeline_config, webhook_url=receiver.url)
-    first = PipelineProcesses(config)
-    try:
-        first.start("notify")
-        assert await wait_for_group(kafka.bootstrap_servers, f"{topic_prefix}pso-notify", topic, within_s=90)
-        assert receiver.wait_for(2, timeout=10)
-        before = await snapshot(ferretdb.uri, database)
-        assert [d["_id"] for d in before["events"]] == ["ev-0", "ev-1", "ev-2"]
-        assert {d["_id"]: d["status"] for d in before["alerts"]} == {
-            "immediate:ev-0": "delivered",
-            "immediate:ev-2": "delivered",
-        }
-        first.stop_all()
-
-        replay = PipelineProcesses(
-            dataclasses.replace(config, extra_env={"PSO_NOTIFY_CONSUMER_GROUP": f"{topic_prefix}replay"})
-        )
-        replay.start("notify")
-        try:
-            assert await wait_for_group(kafka.bootstrap_servers, f"{topic_prefix}replay", topic, within_s=90)
-        finally:
-            replay.stop_all()
-        assert await snapshot(ferretdb.uri, database) == before
-        assert sorted(receiver.webhook_ids) == ["immediate:ev-0", "immediate:ev-2"]
-        alerts = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.ALERTS}", count=3, within_s=5)
-        assert len(alerts) == 2
-        dead = await read_records(
-            kafka.bootstrap_servers, f"{topic_prefix}{Topic.CLASSIFIED.dead_letter}", count=2, within_s=5
-        )
-        assert len(dead) == 2  # the poison message, once by each consumer group
-    finally:
-        first.stop_all()
-        receiver.stop()
 
 
 async def test_notify_keeps_the_newest_revision(ferretdb: FerretDBServer, database: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pso_intake.fhir import report_from_fhir
-from pso_intake.problems import ProblemError
+from pso_shared.http.problems import ProblemError
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from pso_intake.ratelimit import RateLimiter
+from pso_shared.http.ratelimit import RateLimiter
 
 pytestmark = pytest.mark.timeout(10)
 

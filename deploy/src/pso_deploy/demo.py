@@ -1,8 +1,9 @@
 """``pso run``: the whole pipeline on the local infrastructure, fed with reports, showing alerts.
 
 Starts Kafka and FerretDB (unless already up), the four services and a local webhook receiver;
-submits the contract's example reports and generated ones through intake; prints progress and
-every alert as it arrives; Ctrl-C stops everything this command started.
+subscribes the receiver to every alert through the notify API (it checks each signature, as a real
+receiver must); submits the contract's example reports and generated ones through intake; prints
+progress and every alert as it arrives; Ctrl-C stops everything this command started.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pso_deploy.keys import create_key
 from pso_deploy.paths import contract_dir, default_run_dir
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
+from pso_deploy.subscribe import subscribe_webhook
 from pso_deploy.synthetic import synthetic_report
 from pso_shared.apikeys import Role
 
@@ -38,7 +40,7 @@ def run(
     rate: Annotated[float, typer.Option(min=1, max=2000, help="Reports per second.")] = 50,
     kafka_port: Annotated[int, typer.Option(help="Kafka port of the local broker.")] = 9092,
     store_port: Annotated[int, typer.Option(help="Port of the local FerretDB.")] = 27017,
-    intake_port: Annotated[int, typer.Option(help="Port of the intake API.")] = 8080,
+    intake_port: Annotated[int, typer.Option(help="Port of the intake API; the notify API takes the next.")] = 8080,
     keep_running: Annotated[bool, typer.Option(help="Keep the pipeline up until Ctrl-C.")] = True,
 ) -> None:
     """Bring up the whole pipeline locally and stream reports through it."""
@@ -66,12 +68,12 @@ def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_po
     kafka = KafkaBroker(KafkaConfig(workdir=run_dir / "kafka", port=kafka_port, controller_port=kafka_port + 1))
     store = FerretDBServer(FerretDBConfig(workdir=run_dir / "ferretdb", port=store_port))
     started_infra = [s for s in (kafka, store) if not s.is_running()]
-    receiver = WebhookReceiver().start()
+    receiver = WebhookReceiver(secret_for={}).start()
     config = PipelineConfig(
         kafka_bootstrap_servers=kafka.bootstrap_servers,
         store_uri=store.uri,
         intake_port=intake_port,
-        webhook_url=receiver.url,
+        notify_api_port=intake_port + 1,
         workdir=run_dir / "pipeline",
     )
     pipeline = PipelineProcesses(config)
@@ -84,6 +86,9 @@ def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_po
         typer.echo(f"intake ready at {config.intake_url}; logs in {config.workdir / 'logs'}")
         key = create_key(store.uri, config.store_database, org_id="pso", role=Role.PSO_ADMIN, label="pso run")
         typer.echo("created a pso_admin API key for this run (pso keys list shows it)")
+        subscription_id, secret = subscribe_webhook(config.notify_api_url, key, receiver.url)
+        receiver.set_secret("/alerts", secret)
+        typer.echo(f"subscribed the local receiver {receiver.url} to every alert ({subscription_id})")
         _stream(config, key, receiver, count, rate)
         if keep_running:
             typer.echo("pipeline running: POST reports to /v1/events; Ctrl-C stops everything")
@@ -140,12 +145,9 @@ def _follow_alerts(receiver: WebhookReceiver, pipeline: PipelineProcesses, shown
 
 
 def _print_new_alerts(receiver: WebhookReceiver, shown: int) -> int:
-    for alert in receiver.received[shown:]:
-        summary = alert["summary"][:90]
-        typer.echo(
-            f"ALERT {', '.join(alert['reasons'])} | {alert['primary_category']} | {alert['care_setting']} "
-            f"{alert.get('state') or ''} | {alert['org_pseudonym']} | {summary}"
-        )
+    for delivered in receiver.received[shown:]:
+        alert = delivered["data"]
+        typer.echo(f"ALERT {alert['title']} | {alert['org_pseudonym']} | {alert['summary'][:80]}")
     return len(receiver.received)
 
 

@@ -1,4 +1,7 @@
-"""Run the four services as local processes: for ``pso run``, the end-to-end tests and benchmarks.
+"""Run the services as local processes: for ``pso run``, the end-to-end tests and benchmarks.
+
+The four services are five processes: notify has its stream worker and its API (subscriptions and
+the live stream).
 
 The processes are children of the caller (not detached like the infrastructure), so they end with
 it: ``stop()`` asks each to stop with SIGTERM and kills what does not stop in time.
@@ -19,6 +22,8 @@ from pso_deploy.process import wait_until
 from pso_shared.errors import InfrastructureError
 
 STAGES = ("deidentify", "classify", "notify")
+NOTIFY_API = "notify-api"
+SERVICES = ("intake", NOTIFY_API, *STAGES)
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -30,13 +35,16 @@ class PipelineConfig:
     store_database: str = "pso"
     topic_prefix: str = ""
     intake_port: int = 8080
-    webhook_url: str | None = None
+    notify_api_port: int = 8081
+    local_webhooks: bool = True
+    """Let notify deliver to loopback addresses (the local receiver); never in production."""
     workdir: Path
     environment: str = "local"
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def environment_of(self, service: str) -> dict[str, str]:
-        """The ``PSO_<SERVICE>_*`` variables of one service."""
+        """The ``PSO_<SERVICE>_*`` variables of one service (the notify API's are notify's)."""
+        service = "notify" if service == NOTIFY_API else service
         prefix = f"PSO_{service.upper()}_"
         values = {
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
@@ -49,13 +57,24 @@ class PipelineConfig:
             values["DATA_DIR"] = str(self.workdir / "faust")
         if service in {"intake", "deidentify", "notify"}:  # API keys, data keys, events
             values |= {"STORE_URI": self.store_uri, "STORE_DATABASE": self.store_database}
-        if service == "notify" and self.webhook_url:
-            values["WEBHOOK_URL"] = self.webhook_url
+        if service == "notify":
+            values["PORT"] = str(self.notify_api_port)
+            values["ALLOW_LOOPBACK_DESTINATIONS"] = str(self.local_webhooks).lower()
         return {prefix + k: v for k, v in values.items()} | self.extra_env
 
     @property
     def intake_url(self) -> str:
         return f"http://127.0.0.1:{self.intake_port}"
+
+    @property
+    def notify_api_url(self) -> str:
+        return f"http://127.0.0.1:{self.notify_api_port}"
+
+
+def _command_of(service: str) -> list[str]:
+    if service == NOTIFY_API:
+        return ["notify", "serve"]
+    return [service, "serve" if service == "intake" else "worker"]
 
 
 def _pso_command() -> str:
@@ -79,11 +98,11 @@ class PipelineProcesses:
         return self.config.workdir / "logs" / f"{service}.log"
 
     def start(self, service: str) -> None:
-        """Start one service (``intake`` or a stage) unless it is already running."""
+        """Start one service (``intake``, ``notify-api`` or a stage) unless it is already running."""
         running = self._processes.get(service)
         if running is not None and running.poll() is None:
             return
-        argv = [_pso_command(), service, "serve" if service == "intake" else "worker"]
+        argv = [_pso_command(), *_command_of(service)]
         self.log_file(service).parent.mkdir(parents=True, exist_ok=True)
         log = self._logs.get(service) or self.log_file(service).open("ab")
         self._logs[service] = log
@@ -98,21 +117,33 @@ class PipelineProcesses:
         )
 
     def start_all(self, *, timeout: float = 60.0) -> None:
-        """Start every service and wait until intake reports Kafka reachable."""
+        """Start every service and wait until intake reports Kafka reachable and the notify API answers."""
         self.config.workdir.mkdir(parents=True, exist_ok=True)
-        for service in ("intake", *STAGES):
+        for service in SERVICES:
             self.start(service)
-        wait_until(
-            self.intake_ready,
-            timeout=timeout,
-            on_timeout_message="intake did not become ready",
-            log_files=[self.log_file("intake")],
-        )
+        self.wait_ready(timeout=timeout)
+
+    def wait_ready(self, *, timeout: float = 60.0) -> None:
+        """Wait for the HTTP services that were started."""
+        checks = {"intake": self.intake_ready, NOTIFY_API: self.notify_api_ready}
+        for service, ready in checks.items():
+            if service in self._processes:
+                wait_until(
+                    ready,
+                    timeout=timeout,
+                    on_timeout_message=f"{service} did not become ready",
+                    log_files=[self.log_file(service)],
+                )
 
     def intake_ready(self) -> bool:
+        return self._answers(f"{self.config.intake_url}/readyz")
+
+    def notify_api_ready(self) -> bool:
+        return self._answers(f"{self.config.notify_api_url}/healthz")
+
+    def _answers(self, url: str) -> bool:
         self.raise_if_exited()
-        try:
-            url = f"{self.config.intake_url}/readyz"  # always http on loopback
+        try:  # always http on loopback
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
                 return bool(response.status == 200)  # noqa: PLR2004
         except OSError:

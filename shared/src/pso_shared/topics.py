@@ -11,6 +11,8 @@ class Topic(StrEnum):
     DEIDENTIFIED = "pso.events.deidentified.v1"
     CLASSIFIED = "pso.events.classified.v1"
     ALERTS = "pso.alerts.v1"
+    SIGNALS = "pso.notify.signals.v1"
+    """Notify's own: classified events as observations, keyed by signal, for the windowed tables."""
 
     @property
     def dead_letter(self) -> str:

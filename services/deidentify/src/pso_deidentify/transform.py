@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from pso_deidentify.lexicons import zip3_population
 from pso_deidentify.policy import Policy
-from pso_deidentify.pseudonyms import pseudonym
 from pso_deidentify.scrubber import KnownIdentifiers, scrub_narrative
 from pso_shared.messages.deidentified import (
     DeidentifiedDevice,
@@ -17,6 +16,7 @@ from pso_shared.messages.deidentified import (
     DeidentifiedReport,
 )
 from pso_shared.messages.raw import RawEvent
+from pso_shared.pseudonyms import pseudonym
 from pso_shared.report import EventReport, Patient
 
 OLDEST_REPORTABLE_AGE = 89

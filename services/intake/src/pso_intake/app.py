@@ -8,16 +8,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.routing import Route
 
-from pso_intake.auth import Authenticator
-from pso_intake.problems import install_problem_handlers
 from pso_intake.publisher import RawEventPublisher
-from pso_intake.ratelimit import RateLimiter
 from pso_intake.registry import ReportRegistry
 from pso_intake.routes import router, submit_event_directly
 from pso_intake.settings import IntakeSettings
 from pso_intake.status import EventStatusReader
 from pso_intake.submission import Submitter
 from pso_shared.apikeys import ApiKeyStore
+from pso_shared.http.auth import Authenticator
+from pso_shared.http.problems import install_problem_handlers
+from pso_shared.http.ratelimit import RateLimiter
 from pso_shared.sealing import KeyRing, master_key_from_secret
 from pso_shared.store import create_store_client, store_database
 
@@ -51,5 +51,9 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app.include_router(router)
     # First in line, so it answers before FastAPI's route of the same path (which documents it).
     app.router.routes.insert(0, Route("/v1/events", submit_event_directly, methods=["POST"]))
-    install_problem_handlers(app, retry_after_s=settings.retry_after_s)
+    install_problem_handlers(
+        app,
+        retry_after_s=settings.retry_after_s,
+        broker_detail="The report was not accepted because it could not be made durable; retry later.",
+    )
     return app

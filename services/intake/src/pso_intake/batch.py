@@ -7,10 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from pso_intake.problems import ProblemError
 from pso_intake.submission import Accepted, Submitter
 from pso_shared.apikeys import ApiKey
 from pso_shared.errors import BrokerUnavailableError, StoreUnavailableError
+from pso_shared.http.problems import ProblemError
 from pso_shared.report import EventReport
 from pso_shared.validation import FieldProblem, problems_of
 

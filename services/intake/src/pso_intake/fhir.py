@@ -32,7 +32,7 @@ from typing import Any
 from fhir.resources.R4B.adverseevent import AdverseEvent
 from pydantic import ValidationError
 
-from pso_intake.problems import ProblemError
+from pso_shared.http.problems import ProblemError
 from pso_shared.report import EventReport
 from pso_shared.validation import FieldProblem, problems_of
 

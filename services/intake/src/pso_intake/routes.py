@@ -8,16 +8,16 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from pso_intake.auth import Caller, caller_of
 from pso_intake.batch import BatchResult, parse_items, submit_batch
 from pso_intake.fhir import FHIR_JSON, report_from_fhir
 from pso_intake.openapi_examples import contract_examples
-from pso_intake.problems import ProblemError, problem_responses
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.settings import IntakeSettings
 from pso_intake.status import EventStatus, EventStatusReader
 from pso_intake.submission import Accepted, Submitter
 from pso_shared.apikeys import ApiKey, Role
+from pso_shared.http.auth import Caller, caller_of
+from pso_shared.http.problems import ProblemError, problem_responses
 from pso_shared.report import EventReport
 from pso_shared.validation import FieldProblem, field_path, problems_of
 

@@ -11,9 +11,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
-from pso_intake.problems import ProblemError
 from pso_intake.registry import ReportRegistry
 from pso_shared.apikeys import ApiKey, Role
+from pso_shared.http.problems import ProblemError
 from pso_shared.messages.classified import Classification
 from pso_shared.store import Document, store_errors
 
@@ -65,7 +65,8 @@ def _status(
         "received": True,
         "deidentified": deidentified or classified is not None,
         "classified": classified is not None,
-        "alerted": alert is not None and alert.get("status") == "delivered",
+        # Raised and handed to its subscribers' deliveries (notify's ``AlertStatus.FANNED_OUT``).
+        "alerted": alert is not None and alert.get("status") == "fanned_out",
     }
     reached = [name for name, done in stages.items() if done]
     return EventStatus(

@@ -7,12 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from pso_intake.auth import require_submission_rights
-from pso_intake.problems import ProblemError
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.registry import Decision, ReportRegistry, content_hash
-from pso_shared.apikeys import ApiKey
+from pso_shared.apikeys import ApiKey, Role
 from pso_shared.errors import BrokerUnavailableError, StoreUnavailableError
+from pso_shared.http.problems import ProblemError
 from pso_shared.messages.raw import SealedRawEvent
 from pso_shared.report import EventReport, report_json
 from pso_shared.sealing import KeyRing, associated_data
@@ -125,3 +124,12 @@ class Submitter:
                 report.provider.org_id, canonical, associated_data(decision.event_id, decision.revision)
             ),
         )
+
+
+def require_submission_rights(caller: ApiKey, org_id: str) -> None:
+    """A provider key submits for its own organisation only; a PSO admin for any; analysts not at all."""
+    if caller.role is Role.PSO_ADMIN:
+        return
+    if caller.role is Role.PROVIDER and caller.org_id == org_id:
+        return
+    raise ProblemError(403, "Forbidden", "This API key may not submit reports for that organisation.")

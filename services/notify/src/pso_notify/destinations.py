@@ -109,5 +109,9 @@ def _is_loopback_name(host: str) -> bool:
 
 
 async def _system_resolver(host: str, port: int) -> list[str]:
+    try:  # a literal address needs no lookup (and no trip to the resolver's thread)
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
     found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return sorted({str(info[4][0]) for info in found})

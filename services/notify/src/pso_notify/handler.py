@@ -1,14 +1,29 @@
-"""The stage's message handler: store the event, raise and deliver its alert."""
+"""The stage's message handler: store the event, raise its immediate alert, feed the signals.
+
+``NotifyResources`` opens what the handler, the signal agent and the dispatcher share, on the
+worker's event loop: the store collections, the channels, and the dispatcher's background task.
+"""
 
 from __future__ import annotations
 
-import httpx
+import asyncio
+import contextlib
+import logging
+
 from pymongo import AsyncMongoClient
 
-from pso_notify.delivery import WebhookSender
+from pso_notify.alerting import AlertRaiser
+from pso_notify.content import email_message
+from pso_notify.deliveries import DeliveryStore
+from pso_notify.dispatcher import Dispatcher
+from pso_notify.email import EmailSender
 from pso_notify.rules import immediate_alert
+from pso_notify.rules_config import RulesSource
 from pso_notify.settings import NotifySettings
+from pso_notify.signals import observations_of
 from pso_notify.store import NotifyStore
+from pso_notify.subscription_store import SecretBox, SubscriptionStore
+from pso_notify.webhook import WebhookSender
 from pso_shared.messages.alerts import Alert
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.stage import Handler, Origin, Publisher
@@ -16,34 +31,84 @@ from pso_shared.store import Document, create_store_client, store_database
 from pso_shared.topics import Topic
 from pso_shared.validation import parse_message
 
+logger = logging.getLogger(__name__)
+
 
 class NotifyResources:
-    """The store and HTTP clients, opened on the worker's event loop."""
-
-    def __init__(self, settings: NotifySettings) -> None:
+    def __init__(self, settings: NotifySettings, rules: RulesSource) -> None:
         self._settings = settings
+        self.rules = rules
         self._client: AsyncMongoClient[Document] | None = None
-        self._http: httpx.AsyncClient | None = None
+        self._webhook: WebhookSender | None = None
+        self._dispatch_task: asyncio.Task[None] | None = None
+        self._ready: asyncio.Event | None = None
         self.store: NotifyStore | None = None
-        self.webhook: WebhookSender | None = None
+        self.raiser: AlertRaiser | None = None
 
     async def start(self) -> None:
-        self._client = create_store_client(self._settings)
-        self.store = NotifyStore(store_database(self._client, self._settings))
-        self._http = httpx.AsyncClient(timeout=self._settings.webhook_timeout_s)
-        if self._settings.webhook_url is not None:
-            url = str(self._settings.webhook_url)
-            self.webhook = WebhookSender(self._http, url, self._settings.webhook_max_attempts)
+        if self.raiser is not None:
+            return
+        settings = self._settings
+        self._client = create_store_client(settings)
+        database = store_database(self._client, settings)
+        self.store = NotifyStore(database)
+        subscriptions = SubscriptionStore(database, SecretBox(settings.secrets_key.get_secret_value()))
+        deliveries = DeliveryStore(database)
+        self._webhook = WebhookSender(
+            timeout_s=settings.delivery_timeout_s, allow_loopback=settings.allow_loopback_destinations
+        )
+        dispatcher = Dispatcher(
+            settings=settings,
+            deliveries=deliveries,
+            subscriptions=subscriptions,
+            alerts=self.store,
+            webhook=self._webhook,
+            email=EmailSender(settings),
+            render_email=lambda alert, *, recipient, message_id: email_message(
+                alert,
+                sender=settings.smtp_from,
+                recipient=recipient,
+                link_base=settings.alert_link_base,
+                message_id=message_id,
+            ),
+        )
+        self.raiser = AlertRaiser(
+            alerts=self.store,
+            subscriptions=subscriptions,
+            deliveries=deliveries,
+            alerts_topic=settings.topics.name(Topic.ALERTS),
+            on_planned=dispatcher.wake,
+        )
+        self._dispatch_task = asyncio.create_task(dispatcher.run(), name="notify-dispatcher")
+        self.ready.set()
+
+    @property
+    def ready(self) -> asyncio.Event:
+        """Set once started; the signal agent waits on it (it may start before the main agent)."""
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        return self._ready
 
     async def stop(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+        if self._dispatch_task is not None:
+            self._dispatch_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatch_task
+        if self._webhook is not None:
+            await self._webhook.aclose()
         if self._client is not None:
             await self._client.close()
 
+    async def raise_alert(self, alert: Alert, publish: Publisher) -> None:
+        await self.ready.wait()
+        if self.raiser is None:  # pragma: no cover - set before ready
+            msg = "notify resources not started"
+            raise RuntimeError(msg)
+        await self.raiser.raise_alert(alert, publish)
+
 
 def build_handler(settings: NotifySettings, resources: NotifyResources) -> Handler:
-    alerts_topic = settings.topics.name(Topic.ALERTS)
+    signals_topic = settings.topics.name(Topic.SIGNALS)
 
     async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
         store = resources.store
@@ -52,29 +117,11 @@ def build_handler(settings: NotifySettings, resources: NotifyResources) -> Handl
             raise RuntimeError(msg)
         event = parse_message(ClassifiedEvent, value)
         await store.save_event(event)
-        alert = immediate_alert(event)
+        rules = resources.rules.current()
+        for key, observation in observations_of(event, rules.signals):
+            await publish(signals_topic, key=key.encode(), value=observation.model_dump_json().encode())
+        alert = immediate_alert(event, rules.immediate, rules.version)
         if alert is not None:
-            await _raise_alert(alert, store, resources.webhook, publish, alerts_topic)
+            await resources.raise_alert(alert, publish)
 
     return handle
-
-
-async def _raise_alert(
-    alert: Alert, store: NotifyStore, webhook: WebhookSender | None, publish: Publisher, topic: str
-) -> None:
-    """Record the alert, publish it, deliver it, then record the outcome.
-
-    A redelivered event finds its alert no longer pending and does nothing. A crash before the
-    outcome is recorded publishes and delivers again: at-least-once, and receivers deduplicate by
-    ``webhook-id`` (the alert id).
-    """
-    record = await store.record_alert(alert)
-    if record.status != "pending":
-        return
-    await publish(topic, key=alert.event_id.encode(), value=alert.model_dump_json().encode())
-    if webhook is None:
-        await store.finish_alert(alert.alert_id, status="published", attempts=0, reason=None)
-        return
-    outcome = await webhook.deliver(alert)
-    status = "delivered" if outcome.delivered else "failed"
-    await store.finish_alert(alert.alert_id, status=status, attempts=outcome.attempts, reason=outcome.reason)

@@ -1,30 +1,64 @@
-"""Alert rules. Immediate alerts only, for now: death, severe harm, or a serious reportable event."""
+"""Immediate alert rules: one event serious on its own (death, severe harm, an SRE, a configured condition).
+
+All immediate rules an event meets make one alert (rule ``immediate``) with one reason each, so a busy
+safety officer gets one message per event. Its id is derived from the rule and the event, so a
+redelivered or amended event maps onto the alert already raised.
+"""
 
 from __future__ import annotations
 
-from pso_shared.messages.alerts import Alert
+from pso_notify.rules_config import Condition, ImmediateRules
+from pso_notify.subscriptions import harm_at_least
+from pso_shared.messages.alerts import Alert, AlertKind
 from pso_shared.messages.classified import ClassifiedEvent
-from pso_shared.types import HarmDegree, utc_now
+from pso_shared.types import HarmDegree
 
 IMMEDIATE = "immediate"
-_ALERTING_HARM = {HarmDegree.DEATH: "harm: death", HarmDegree.SEVERE: "harm: severe"}
+EXCERPT_CHARS = 1000
 
 
-def immediate_alert(event: ClassifiedEvent) -> Alert | None:
-    """The immediate alert an event calls for, or ``None``. One per (rule, event): the alert id is
-    derived from both, so a redelivered event maps onto the same alert."""
+def immediate_reasons(event: ClassifiedEvent, rules: ImmediateRules) -> list[str]:
     c = event.classification
-    reasons = [_ALERTING_HARM[c.harm_degree]] if c.harm_degree in _ALERTING_HARM else []
-    if c.sre.is_sre:
+    reasons = []
+    if rules.death and c.harm_degree is HarmDegree.DEATH:
+        reasons.append("harm: death")
+    if rules.severe_harm and c.harm_degree is HarmDegree.SEVERE:
+        reasons.append("harm: severe")
+    if rules.sre and c.sre.is_sre:
         reasons.append(f"serious reportable event {c.sre.code}" if c.sre.code else "serious reportable event")
+    reasons += [f"{condition.name}: {condition.title}" for condition in rules.conditions if holds(condition, event)]
+    return reasons
+
+
+def holds(condition: Condition, event: ClassifiedEvent) -> bool:
+    c = event.classification
+    narrative = event.report.narrative.casefold()
+    checks = (
+        not condition.categories or any(category in condition.categories for category in c.categories),
+        condition.harm_at_least is None or harm_at_least(c.harm_degree, condition.harm_at_least),
+        not condition.sre_codes or c.sre.code in condition.sre_codes,
+        not condition.care_settings or event.report.care_setting in condition.care_settings,
+        not condition.states or event.report.state in condition.states,
+        not condition.narrative_contains or any(w.casefold() in narrative for w in condition.narrative_contains),
+    )
+    return all(checks)
+
+
+def immediate_alert(event: ClassifiedEvent, rules: ImmediateRules, rules_version: str) -> Alert | None:
+    """The immediate alert an event calls for, or ``None``."""
+    reasons = immediate_reasons(event, rules)
     if not reasons:
         return None
+    c = event.classification
     return Alert(
         event_id=event.event_id,
         correlation_id=event.correlation_id,
         revision=event.revision,
         alert_id=f"{IMMEDIATE}:{event.event_id}",
         rule=IMMEDIATE,
+        rules_version=rules_version,
+        kind=AlertKind.IMMEDIATE,
+        title=_title(event, reasons),
         reasons=reasons,
         org_pseudonym=event.org_pseudonym,
         care_setting=event.report.care_setting,
@@ -33,6 +67,27 @@ def immediate_alert(event: ClassifiedEvent) -> Alert | None:
         categories=c.categories,
         harm_degree=c.harm_degree,
         sre_code=c.sre.code,
-        summary=event.report.narrative,
-        raised_at=utc_now(),
+        summary=excerpt(event.report.narrative),
+        raised_at=event.produced_at,
     )
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _title(event: ClassifiedEvent, reasons: list[str]) -> str:
+    """E.g. "Death; serious reportable event 4E: fall, hospital inpatient (KY)"."""
+    c = event.classification
+    heads = []
+    if c.harm_degree in (HarmDegree.DEATH, HarmDegree.SEVERE):
+        heads.append("Death" if c.harm_degree is HarmDegree.DEATH else "Severe harm")
+    if c.sre.is_sre:
+        heads.append(f"serious reportable event {c.sre.code or ''}".rstrip())
+    head = "; ".join(heads) or reasons[0].split(": ", 1)[-1]
+    what = c.primary_category.value.replace("_", " ")
+    setting = event.report.care_setting.value.replace("_", " ")
+    state = f" ({event.report.state})" if event.report.state else ""
+    return f"{head[:1].upper()}{head[1:]}: {what}, {setting}{state}"[:300]

@@ -2,12 +2,12 @@
 
 Every write is idempotent, because messages can be delivered more than once and FerretDB has no
 transactions: events are upserted by ``event_id`` (an older revision never overwrites a newer
-one), alerts are inserted once by ``alert_id`` and then only move from ``pending`` to a final status.
+one), alerts are inserted once by ``alert_id`` and then only move from ``raised`` to ``fanned_out``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -19,12 +19,11 @@ from pso_shared.store import Document, store_errors
 from pso_shared.types import utc_now
 
 
-@dataclass(kw_only=True, frozen=True)
-class AlertRecord:
-    alert_id: str
-    status: str
-    """``pending`` until published and delivered; then ``delivered``, ``failed`` or ``published``
-    (no webhook configured)."""
+class AlertStatus(StrEnum):
+    RAISED = "raised"
+    """Recorded; its publication and fan-out may not have finished (a crash): redo them."""
+    FANNED_OUT = "fanned_out"
+    """Published and its deliveries planned: a redelivered or replayed event does nothing more."""
 
 
 class NotifyStore:
@@ -43,9 +42,9 @@ class NotifyStore:
                 return
             await self._events.replace_one({"_id": event.event_id}, document, upsert=True)
 
-    async def record_alert(self, alert: Alert) -> AlertRecord:
-        """Insert the alert once; return its current state whether it was new or not."""
-        document = alert.model_dump(mode="json") | {"status": "pending", "attempts": 0}
+    async def record_alert(self, alert: Alert) -> AlertStatus:
+        """Insert the alert once; return its status, whether it was new or not."""
+        document = {"_id": alert.alert_id, **alert.model_dump(mode="json"), "status": AlertStatus.RAISED.value}
         async with store_errors():
             stored = await self._alerts.find_one_and_update(
                 {"_id": alert.alert_id},
@@ -56,10 +55,14 @@ class NotifyStore:
         if stored is None:  # pragma: no cover - an upsert returning the new document never gives None
             msg = "the store returned no document for an upsert"
             raise RuntimeError(msg)
-        return AlertRecord(alert_id=alert.alert_id, status=str(stored["status"]))
+        return AlertStatus(stored["status"])
 
-    async def finish_alert(self, alert_id: str, *, status: str, attempts: int, reason: str | None) -> None:
-        """Record that the alert was published, and how its delivery went."""
-        update = {"status": status, "attempts": attempts, "last_reason": reason, "updated_at": utc_now()}
+    async def fanned_out(self, alert_id: str, deliveries: int) -> None:
+        update = {"status": AlertStatus.FANNED_OUT.value, "deliveries": deliveries, "fanned_out_at": utc_now()}
         async with store_errors():
             await self._alerts.update_one({"_id": alert_id}, {"$set": update})
+
+    async def alert(self, alert_id: str) -> Alert | None:
+        async with store_errors():
+            found = await self._alerts.find_one({"_id": alert_id})
+        return Alert.model_validate(found) if found else None

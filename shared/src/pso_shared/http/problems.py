@@ -1,4 +1,4 @@
-"""RFC 9457 problem details for every error intake returns.
+"""RFC 9457 problem details for every error the HTTP APIs return.
 
 Bodies name fields and reasons, never the submitted values and never a stack trace.
 """
@@ -20,7 +20,7 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem document, as every error of intake is."""
+    """An RFC 9457 problem document, as every error of the APIs is."""
 
     type: str = "about:blank"
     title: str
@@ -34,7 +34,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {
         401: "No, unknown or revoked API key",
         403: "The key may not do this",
-        404: "No such event for this key",
+        404: "Nothing of that id for this key",
+        409: "Conflicts with the current state; ``detail`` says how",
         413: "Body too large",
         415: "Not a supported media type",
         422: "Invalid input; ``errors`` names each field and reason",
@@ -79,7 +80,12 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def install_problem_handlers(app: FastAPI, *, retry_after_s: int) -> None:
+def install_problem_handlers(
+    app: FastAPI,
+    *,
+    retry_after_s: int,
+    broker_detail: str = "The event log is unavailable; retry later.",
+) -> None:
     """Route every error through a problem document."""
 
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
@@ -88,7 +94,13 @@ def install_problem_handlers(app: FastAPI, *, retry_after_s: int) -> None:
 
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)  # noqa: S101
-        errors = [FieldProblem(field=field_path(tuple(e["loc"])), reason=e["msg"]) for e in exc.errors()]
+        # A body field is named by its path in the body: "channels[0].url", not "body.channels[0].url".
+        errors = [
+            FieldProblem(
+                field=field_path(tuple(e["loc"])[1:] if e["loc"][:1] == ("body",) else tuple(e["loc"])), reason=e["msg"]
+            )
+            for e in exc.errors()
+        ]
         return problem_response(422, "Invalid request", "The request does not match the API.", errors=errors)
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
@@ -99,7 +111,7 @@ def install_problem_handlers(app: FastAPI, *, retry_after_s: int) -> None:
         return problem_response(
             503,
             "Event log temporarily unavailable",
-            "The report was not accepted because it could not be made durable; retry later.",
+            broker_detail,
             headers={"Retry-After": str(retry_after_s)},
         )
 

@@ -12,9 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from pso_intake.problems import ProblemError
-from pso_intake.ratelimit import RateLimiter
-from pso_shared.apikeys import ApiKey, ApiKeyStore, Role
+from pso_shared.apikeys import ApiKey, ApiKeyStore
+from pso_shared.http.problems import ProblemError
+from pso_shared.http.ratelimit import RateLimiter
 
 _UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="pso"'}
 
@@ -66,12 +66,3 @@ async def caller_of(request: Request) -> ApiKey:
 
 
 Caller = Annotated[ApiKey, Depends(caller_of)]
-
-
-def require_submission_rights(caller: ApiKey, org_id: str) -> None:
-    """A provider key submits for its own organisation only; a PSO admin for any; analysts not at all."""
-    if caller.role is Role.PSO_ADMIN:
-        return
-    if caller.role is Role.PROVIDER and caller.org_id == org_id:
-        return
-    raise ProblemError(403, "Forbidden", "This API key may not submit reports for that organisation.")

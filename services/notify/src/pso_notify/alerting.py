@@ -1,0 +1,74 @@
+"""Raising an alert: record it once, publish it, plan its deliveries to every matching subscription.
+
+Immediate alerts (from the classified-topic handler) and signals (from the signal agent) both come
+through here, so "one alert per rule and event or window, whatever is redelivered" holds in one place:
+an alert id already fanned out is left alone. A crash half-way redoes the steps, each idempotent;
+the alerts topic may then carry the alert twice, and the live stream drops the repeat by alert id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from pso_notify.deliveries import Delivery, DeliveryStore, delivery_id
+from pso_notify.store import AlertStatus, NotifyStore
+from pso_notify.subscription_store import SubscriptionStore
+from pso_notify.subscriptions import ChannelStatus, Subscription, matches
+from pso_shared.messages.alerts import Alert
+from pso_shared.stage import Publisher
+from pso_shared.types import utc_now
+
+logger = logging.getLogger(__name__)
+
+QUEUED_CHANNELS = {"webhook", "email"}
+"""The stream channel is served live from the alerts topic; the others go through the queue."""
+
+
+class AlertRaiser:
+    def __init__(
+        self,
+        *,
+        alerts: NotifyStore,
+        subscriptions: SubscriptionStore,
+        deliveries: DeliveryStore,
+        alerts_topic: str,
+        on_planned: Callable[[], None],
+    ) -> None:
+        self._alerts = alerts
+        self._subscriptions = subscriptions
+        self._deliveries = deliveries
+        self._topic = alerts_topic
+        self._on_planned = on_planned
+
+    async def raise_alert(self, alert: Alert, publish: Publisher) -> None:
+        if await self._alerts.record_alert(alert) is AlertStatus.FANNED_OUT:
+            return
+        await publish(self._topic, key=alert.event_id.encode(), value=alert.model_dump_json().encode())
+        subscriptions = await self._subscriptions.of_owner(None, limit=100_000)
+        planned = plan_deliveries(alert, subscriptions)
+        new = await self._deliveries.plan(planned)
+        await self._alerts.fanned_out(alert.alert_id, len(planned))
+        logger.info("alert %s raised: %d deliveries (%d new)", alert.alert_id, len(planned), new)
+        if new:
+            self._on_planned()
+
+
+def plan_deliveries(alert: Alert, subscriptions: list[Subscription]) -> list[Delivery]:
+    """One delivery per active queued channel of every subscription the alert matches."""
+    now = utc_now()
+    return [
+        Delivery(
+            delivery_id=delivery_id(alert.alert_id, s.subscription_id, c.channel_id),
+            alert_id=alert.alert_id,
+            subscription_id=s.subscription_id,
+            channel_id=c.channel_id,
+            channel_type=c.type,
+            owner_org_id=s.owner_org_id,
+            created_at=now,
+        )
+        for s in subscriptions
+        if matches(s, alert)
+        for c in s.channels
+        if c.type in QUEUED_CHANNELS and c.status is ChannelStatus.ACTIVE
+    ]

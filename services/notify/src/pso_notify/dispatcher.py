@@ -1,0 +1,189 @@
+"""The delivery loop: sends due deliveries, retries with backoff and jitter, dead-letters what fails for good.
+
+Every notify worker runs one. It takes due entries from the queue, claims each (so workers never send
+one delivery at once), sends it through its channel and records the outcome. State lives in the
+store only, so a worker killed between attempts leaves the delivery due, and any worker (or the same
+one restarted) sends it when it is. A worker killed during a send leaves a claimed entry that is
+due again when its lease ends: the receiver may then get it twice, and deduplicates by ``webhook-id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Protocol
+
+from pso_notify.deliveries import Attempt, Delivery, DeliveryStatus, DeliveryStore, QueueEntry, attempt_of
+from pso_notify.outcome import AttemptResult, Outcome
+from pso_notify.settings import NotifySettings
+from pso_notify.store import NotifyStore
+from pso_notify.subscription_store import SubscriptionStore, channel_of
+from pso_notify.subscriptions import Channel, ChannelStatus
+from pso_shared.errors import RetryableError
+from pso_shared.messages.alerts import Alert
+from pso_shared.stage import backoff_s
+
+logger = logging.getLogger(__name__)
+
+
+class WebhookChannel(Protocol):
+    async def send(self, *, url: str, secret: str, message_id: str, body: bytes) -> AttemptResult: ...
+
+
+class EmailChannel(Protocol):
+    async def send(self, message: EmailMessage) -> AttemptResult: ...
+
+
+class EmailRenderer(Protocol):
+    def __call__(self, alert: Alert, *, recipient: str, message_id: str) -> EmailMessage: ...
+
+
+def retry_delay_s(attempts: int, settings: NotifySettings) -> float:
+    """Exponential backoff with equal jitter: half the step fixed, half random, so retries spread
+    out but still grow."""
+    step = min(settings.delivery_max_backoff_s, settings.delivery_first_retry_s * 2 ** max(0, attempts - 1))
+    return float(step / 2 + random.uniform(0, step / 2))  # noqa: S311 - jitter, not crypto
+
+
+def webhook_body(alert: Alert) -> bytes:
+    """The Standard Webhooks payload: a type, a timestamp and the alert as data."""
+    payload = {
+        "type": f"alert.{alert.kind.value}",
+        "timestamp": alert.raised_at.isoformat(),
+        "data": alert.model_dump(mode="json"),
+    }
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        settings: NotifySettings,
+        deliveries: DeliveryStore,
+        subscriptions: SubscriptionStore,
+        alerts: NotifyStore,
+        webhook: WebhookChannel,
+        email: EmailChannel,
+        render_email: EmailRenderer,
+    ) -> None:
+        self._settings = settings
+        self._deliveries = deliveries
+        self._subscriptions = subscriptions
+        self._alerts = alerts
+        self._webhook = webhook
+        self._email = email
+        self._render_email = render_email
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(settings.delivery_concurrency)
+
+    def wake(self) -> None:
+        """New deliveries were planned: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled. Store outages pause the loop; they never end it."""
+        failures = 0
+        while True:
+            try:
+                sent = await self.run_once()
+                failures = 0
+            except RetryableError as exc:
+                failures += 1
+                logger.warning("dispatcher: %s; retrying (attempt %d)", type(exc).__name__, failures)
+                await asyncio.sleep(backoff_s(failures, self._settings.retry_backoff_max_s))
+                continue
+            if sent == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._settings.delivery_poll_s)
+
+    async def run_once(self) -> int:
+        """Send every delivery due now (in batches); return how many were attempted."""
+        limit = self._settings.delivery_concurrency * 4
+        entries = await self._deliveries.due(limit=limit)
+        tasks = [asyncio.create_task(self._claimed(entry)) for entry in entries]
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result
+            if isinstance(result, RetryableError):
+                raise result
+            if isinstance(result, Exception):
+                logger.error("dispatcher: a delivery failed with %s", type(result).__name__)
+        return sum(1 for r in results if r is True)
+
+    async def _claimed(self, entry: QueueEntry) -> bool:
+        async with self._slots:
+            if not await self._deliveries.claim(entry, lease_s=self._settings.delivery_lease_s):
+                return False  # another worker has it
+            delivery = await self._deliveries.get(entry.delivery_id)
+            if delivery is None or delivery.status is not DeliveryStatus.PENDING:
+                await self._deliveries.drop_from_queue(entry.delivery_id)
+                return False
+            try:
+                await self._attempt(delivery)
+            except RetryableError:
+                raise
+            except Exception as exc:  # a bug: dead-letter this one delivery, keep delivering the rest
+                await self._deliveries.dead_letter(delivery, None, f"internal error: {type(exc).__name__}")
+                raise
+            return True
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        subscription = await self._subscriptions.get(delivery.subscription_id)
+        channel = channel_of(subscription, delivery.channel_id) if subscription else None
+        if subscription is None or channel is None or not subscription.enabled:
+            await self._deliveries.cancel(delivery, "the subscription or channel was removed or disabled")
+            return
+        if channel.status is ChannelStatus.DISABLED:
+            await self._deliveries.dead_letter(delivery, None, f"endpoint disabled: {channel.disabled_reason}")
+            return
+        alert = await self._alerts.alert(delivery.alert_id)
+        if alert is None:
+            await self._deliveries.dead_letter(delivery, None, "the alert is no longer in the store")
+            return
+        result = await self._send(delivery, channel, alert)
+        await self._record(delivery, result)
+
+    async def _send(self, delivery: Delivery, channel: Channel, alert: Alert) -> AttemptResult:
+        if channel.type == "webhook" and channel.url is not None:
+            secret = await self._subscriptions.signing_secret(delivery.subscription_id)
+            if secret is None:
+                return AttemptResult(outcome=Outcome.FAILED, reason="the subscription has no signing secret")
+            return await self._webhook.send(
+                url=channel.url, secret=secret, message_id=delivery.delivery_id, body=webhook_body(alert)
+            )
+        if channel.type == "email" and channel.address is not None:
+            message = self._render_email(alert, recipient=channel.address, message_id=delivery.delivery_id)
+            return await self._email.send(message)
+        return AttemptResult(outcome=Outcome.FAILED, reason=f"channel type {channel.type} is not delivered by queue")
+
+    async def _record(self, delivery: Delivery, result: AttemptResult) -> None:
+        attempt = attempt_of(result)
+        if result.outcome is Outcome.DELIVERED:
+            await self._deliveries.delivered(delivery, attempt)
+        elif result.outcome is Outcome.GONE:
+            reason = "the receiver answered 410 Gone; the endpoint is disabled"
+            await self._subscriptions.disable_channel(delivery.subscription_id, delivery.channel_id, reason)
+            await self._deliveries.dead_letter(delivery, attempt, reason)
+        elif result.outcome is Outcome.FAILED:
+            await self._deliveries.dead_letter(delivery, attempt, result.reason or "failed")
+        else:
+            await self._retry_or_give_up(delivery, attempt)
+
+    async def _retry_or_give_up(self, delivery: Delivery, attempt: Attempt) -> None:
+        first = delivery.first_attempt_at or attempt.at
+        when = attempt.at + timedelta(seconds=retry_delay_s(delivery.attempts + 1, self._settings))
+        if (when - first).total_seconds() > self._settings.delivery_give_up_after_s:
+            hours = self._settings.delivery_give_up_after_s / 3600
+            reason = f"gave up after {delivery.attempts + 1} attempts over {hours:g} h; last: {attempt.reason}"
+            await self._deliveries.dead_letter(delivery, attempt, reason)
+            return
+        await self._deliveries.retry_at(delivery, attempt, when)
+        logger.info("delivery %s: %s, retry at %s", delivery.delivery_id, attempt.reason, when.isoformat())
