@@ -15,7 +15,7 @@ from pso_classify.handler import classify_event
 from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.transform import deidentify_event
 from pso_deploy.paths import free_port
-from pso_deploy.pipeline import NOTIFY_API, PipelineConfig, PipelineProcesses
+from pso_deploy.pipeline import NOTIFY_API, NOTIFY_SIGNALS, PipelineConfig, PipelineProcesses
 from pso_shared.apikeys import Role
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.messages.raw import RawEvent
@@ -60,6 +60,7 @@ def start_notify(config: PipelineConfig) -> PipelineProcesses:
     processes = PipelineProcesses(config)
     processes.start(NOTIFY_API)
     processes.start("notify")
+    processes.start(NOTIFY_SIGNALS)
     processes.wait_ready()
     return processes
 

@@ -36,6 +36,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "classify": ClassifySettings,
     "notify": NotifySettings,
     "notify-api": NotifySettings,
+    "notify-signals": NotifySettings,
 }
 PIPELINE = list(SETTINGS)
 INFRASTRUCTURE_IMAGES = {"kafka": "apache/kafka:4.3.1", "mongo": "mongo:7"}
@@ -211,6 +212,6 @@ def test_dockerfile_runs_an_existing_pso_command(services: dict[str, Service], n
     command = services[name].get("command") or cmd_of(dockerfile_of(services[name]))
     executable, *arguments = (str(arg) for arg in command)
     assert executable == PSO_EXECUTABLE
-    assert arguments[:1] == [name.removesuffix("-api")]
+    assert arguments[:1] == [name.split("-", maxsplit=1)[0]]  # notify-api and notify-signals are notify's
     result = CliRunner().invoke(build_cli(), [*arguments, "--help"])
     assert result.exit_code == 0, result.output

@@ -1,7 +1,7 @@
 """Run the services as local processes: for ``pso run``, the end-to-end tests and benchmarks.
 
-The four services are five processes: notify has its stream worker and its API (subscriptions and
-the live stream).
+The four services are six processes: notify has its stream worker, its signals worker (the windowed
+tables) and its API (subscriptions and the live stream).
 
 The processes are children of the caller (not detached like the infrastructure), so they end with
 it: ``stop()`` asks each to stop with SIGTERM and kills what does not stop in time.
@@ -23,7 +23,8 @@ from pso_shared.errors import InfrastructureError
 
 STAGES = ("deidentify", "classify", "notify")
 NOTIFY_API = "notify-api"
-SERVICES = ("intake", NOTIFY_API, *STAGES)
+NOTIFY_SIGNALS = "notify-signals"
+SERVICES = ("intake", NOTIFY_API, *STAGES, NOTIFY_SIGNALS)
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -44,7 +45,7 @@ class PipelineConfig:
 
     def environment_of(self, service: str) -> dict[str, str]:
         """The ``PSO_<SERVICE>_*`` variables of one service (the notify API's are notify's)."""
-        service = "notify" if service == NOTIFY_API else service
+        service = "notify" if service in (NOTIFY_API, NOTIFY_SIGNALS) else service
         prefix = f"PSO_{service.upper()}_"
         values = {
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
@@ -74,6 +75,8 @@ class PipelineConfig:
 def _command_of(service: str) -> list[str]:
     if service == NOTIFY_API:
         return ["notify", "serve"]
+    if service == NOTIFY_SIGNALS:
+        return ["notify", "signals"]
     return [service, "serve" if service == "intake" else "worker"]
 
 

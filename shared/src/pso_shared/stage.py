@@ -48,11 +48,11 @@ class Publisher:
     """Produces messages durably on behalf of a handler."""
 
     def __init__(self, producer: AIOKafkaProducer, timeout_s: float) -> None:
-        self._producer = producer
+        self.producer = producer
         self._timeout_s = timeout_s
 
     async def __call__(self, topic: str, *, key: bytes, value: bytes, headers: Headers | None = None) -> None:
-        await send_durably(self._producer, topic, key=key, value=value, headers=headers, timeout_s=self._timeout_s)
+        await send_durably(self.producer, topic, key=key, value=value, headers=headers, timeout_s=self._timeout_s)
 
 
 Handler = Callable[[bytes, Origin, Publisher], Awaitable[None]]

@@ -19,10 +19,9 @@ from pso_shared.settings import StreamSettings
 from pso_shared.stage import Origin, StageWorker
 
 
-def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str, worker: StageWorker) -> faust.App:
-    """Build (without starting) the faust app that feeds ``source_topic`` through ``worker``."""
-    group = settings.group_id(stage)
-    app = faust.App(
+def faust_app(group: str, settings: StreamSettings) -> faust.App:
+    """A faust app of the pipeline: one consumer group, in-memory tables, acknowledged produces."""
+    return faust.App(
         group,
         broker=";".join(f"kafka://{s}" for s in settings.kafka_bootstrap_servers.split(",")),
         store="memory://",
@@ -34,6 +33,12 @@ def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str
         broker_commit_interval=settings.commit_interval_s,
         producer_acks=-1,
     )
+
+
+def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str, worker: StageWorker) -> faust.App:
+    """Build (without starting) the faust app that feeds ``source_topic`` through ``worker``."""
+    group = settings.group_id(stage)
+    app = faust_app(group, settings)
     source = app.topic(source_topic, value_serializer="raw", key_serializer="raw")
 
     # concurrency=1: a higher value lets faust commit offsets past messages still in flight.

@@ -1,6 +1,16 @@
-"""Wiring of the notify worker: classified -> store, immediate alerts, signals; the delivery loop."""
+"""Wiring of notify's two stream workers.
+
+``create_app``: classified events in; the store, immediate alerts, observations for the signals, and
+the delivery loop. ``create_signals_app``: observations in; the windowed tables and the signals'
+alerts. They are separate consumer groups and processes on purpose: a faust app with tables can
+stall after a restart while it restores them (faust-streaming/faust#596), and alerts about deaths
+must not wait on the signal tables.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from typing import Any
 
 import faust
 
@@ -8,17 +18,19 @@ from pso_notify.handler import NotifyResources, build_handler
 from pso_notify.rules_config import RulesSource
 from pso_notify.settings import NotifySettings
 from pso_notify.signals import install_signal_agent
+from pso_shared.kafka import broker_errors, create_producer
 from pso_shared.messages.alerts import Alert
-from pso_shared.stage import StageWorker
-from pso_shared.stream_app import create_stream_app
+from pso_shared.stage import Publisher, StageWorker
+from pso_shared.stream_app import create_stream_app, faust_app
 from pso_shared.topics import Topic
 
 STAGE = "notify"
+SIGNALS = "notify-signals"
 
 
 def create_app(settings: NotifySettings) -> faust.App:
     rules = RulesSource(settings.rules_file, check_every_s=settings.rules_reload_s)
-    resources = NotifyResources(settings, rules)
+    resources = NotifyResources(settings, rules, dispatch=True)
     worker = StageWorker(
         stage=STAGE,
         settings=settings,
@@ -27,18 +39,54 @@ def create_app(settings: NotifySettings) -> faust.App:
         resources=resources,
     )
     source = settings.topics.name(Topic.CLASSIFIED)
-    app = create_stream_app(stage=STAGE, settings=settings, source_topic=source, worker=worker)
+    return create_stream_app(stage=STAGE, settings=settings, source_topic=source, worker=worker)
 
-    async def raise_signal(alert: Alert) -> None:
-        await resources.ready.wait()  # the main agent starts the worker; this one may run first
-        await resources.raise_alert(alert, worker.publisher)
 
+class SignalSink:
+    """Raises the signals' alerts; opens the store and a producer on first use, on faust's loop."""
+
+    def __init__(self, settings: NotifySettings, resources: NotifyResources) -> None:
+        self._settings = settings
+        self._resources = resources
+        self._publisher: Publisher | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def __call__(self, alert: Alert) -> None:
+        await self._resources.raise_alert(alert, await self._started())
+
+    async def _started(self) -> Publisher:
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:
+            if self._publisher is None:
+                await self._resources.start()
+                producer = create_producer(self._settings, client_id=f"pso-{SIGNALS}")
+                async with broker_errors():
+                    await producer.start()
+                self._publisher = Publisher(producer, self._settings.kafka_request_timeout_s)
+        return self._publisher
+
+    async def stop(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.producer.stop()
+        await self._resources.stop()
+
+
+def create_signals_app(settings: NotifySettings) -> faust.App:
+    rules = RulesSource(settings.rules_file, check_every_s=settings.rules_reload_s)
+    sink = SignalSink(settings, NotifyResources(settings, rules, dispatch=False))
+    app = faust_app(settings.group_id(SIGNALS), settings)
     install_signal_agent(
         app,
         topic=settings.topics.name(Topic.SIGNALS),
         partitions=settings.kafka_partitions,
         rules=lambda: rules.current().signals,
         rules_version=lambda: rules.current().version,
-        sink=raise_signal,
+        sink=sink,
+        backoff_max_s=settings.retry_backoff_max_s,
     )
+
+    @app.on_before_shutdown.connect
+    async def _stop(_: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:  # noqa: ARG001
+        await sink.stop()
+
     return app

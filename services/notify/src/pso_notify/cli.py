@@ -10,7 +10,7 @@ import typer
 import uvicorn
 
 from pso_notify.api import create_api
-from pso_notify.app import STAGE, create_app
+from pso_notify.app import SIGNALS, STAGE, create_app, create_signals_app
 from pso_notify.deliveries import DeliveryStore
 from pso_notify.rules_config import RulesFileError, load_rules
 from pso_notify.settings import NotifySettings
@@ -39,6 +39,14 @@ def worker() -> None:
     settings = NotifySettings()
     _rules_checked(settings)
     run_stream_app(create_app(settings), settings, settings.topics.all_names(), stage=STAGE)
+
+
+@commands.command()
+def signals() -> None:
+    """Run the signals worker: observations in; windowed tables, cross-provider and spike alerts out."""
+    settings = NotifySettings()
+    _rules_checked(settings)
+    run_stream_app(create_signals_app(settings), settings, settings.topics.all_names(), stage=SIGNALS)
 
 
 @commands.command()

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import random
+from collections import OrderedDict
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Protocol
@@ -29,6 +30,8 @@ from pso_shared.messages.alerts import Alert
 from pso_shared.stage import backoff_s
 
 logger = logging.getLogger(__name__)
+
+_ALERTS_KEPT = 1000
 
 
 class WebhookChannel(Protocol):
@@ -81,6 +84,7 @@ class Dispatcher:
         self._render_email = render_email
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(settings.delivery_concurrency)
+        self._recent_alerts: OrderedDict[str, Alert] = OrderedDict()
 
     def wake(self) -> None:
         """New deliveries were planned: look now instead of at the next poll."""
@@ -136,7 +140,8 @@ class Dispatcher:
             return True
 
     async def _attempt(self, delivery: Delivery) -> None:
-        subscription = await self._subscriptions.get(delivery.subscription_id)
+        found = await self._subscriptions.with_secret(delivery.subscription_id)
+        subscription, secret = found if found else (None, "")
         channel = channel_of(subscription, delivery.channel_id) if subscription else None
         if subscription is None or channel is None or not subscription.enabled:
             await self._deliveries.cancel(delivery, "the subscription or channel was removed or disabled")
@@ -144,18 +149,26 @@ class Dispatcher:
         if channel.status is ChannelStatus.DISABLED:
             await self._deliveries.dead_letter(delivery, None, f"endpoint disabled: {channel.disabled_reason}")
             return
-        alert = await self._alerts.alert(delivery.alert_id)
+        alert = await self._alert(delivery.alert_id)
         if alert is None:
             await self._deliveries.dead_letter(delivery, None, "the alert is no longer in the store")
             return
-        result = await self._send(delivery, channel, alert)
+        result = await self._send(delivery, channel, alert, secret)
         await self._record(delivery, result)
 
-    async def _send(self, delivery: Delivery, channel: Channel, alert: Alert) -> AttemptResult:
+    async def _alert(self, alert_id: str) -> Alert | None:
+        """Alerts never change once recorded, and one alert has many deliveries: read each once."""
+        alert = self._recent_alerts.get(alert_id)
+        if alert is None:
+            alert = await self._alerts.alert(alert_id)
+            if alert is not None:
+                self._recent_alerts[alert_id] = alert
+                while len(self._recent_alerts) > _ALERTS_KEPT:
+                    self._recent_alerts.popitem(last=False)
+        return alert
+
+    async def _send(self, delivery: Delivery, channel: Channel, alert: Alert, secret: str) -> AttemptResult:
         if channel.type == "webhook" and channel.url is not None:
-            secret = await self._subscriptions.signing_secret(delivery.subscription_id)
-            if secret is None:
-                return AttemptResult(outcome=Outcome.FAILED, reason="the subscription has no signing secret")
             return await self._webhook.send(
                 url=channel.url, secret=secret, message_id=delivery.delivery_id, body=webhook_body(alert)
             )

@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 
 
 class NotifyResources:
-    def __init__(self, settings: NotifySettings, rules: RulesSource) -> None:
+    def __init__(self, settings: NotifySettings, rules: RulesSource, *, dispatch: bool) -> None:
         self._settings = settings
+        self._dispatch = dispatch  # the delivery loop runs in the classified-topic worker only
         self.rules = rules
         self._client: AsyncMongoClient[Document] | None = None
         self._webhook: WebhookSender | None = None
@@ -79,7 +80,8 @@ class NotifyResources:
             alerts_topic=settings.topics.name(Topic.ALERTS),
             on_planned=dispatcher.wake,
         )
-        self._dispatch_task = asyncio.create_task(dispatcher.run(), name="notify-dispatcher")
+        if self._dispatch:
+            self._dispatch_task = asyncio.create_task(dispatcher.run(), name="notify-dispatcher")
         self.ready.set()
 
     @property

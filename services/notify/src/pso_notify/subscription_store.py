@@ -64,12 +64,13 @@ class SubscriptionStore:
             found = await self._subscriptions.find_one({"_id": subscription_id})
         return _subscription(found) if found else None
 
-    async def signing_secret(self, subscription_id: str) -> str | None:
+    async def with_secret(self, subscription_id: str) -> tuple[Subscription, str] | None:
+        """The subscription and its signing secret, in one read (the delivery loop needs both)."""
         async with store_errors():
-            found = await self._subscriptions.find_one({"_id": subscription_id}, {"signing_secret": 1})
+            found = await self._subscriptions.find_one({"_id": subscription_id})
         if found is None:
             return None
-        return self._box.open(str(found["signing_secret"]), subscription_id)
+        return _subscription(found), self._box.open(str(found["signing_secret"]), subscription_id)
 
     async def of_owner(self, owner_org_id: str | None, *, limit: int = 1000) -> list[Subscription]:
         """The owner's subscriptions (everyone's when ``None``), oldest first."""
