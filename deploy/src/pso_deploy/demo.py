@@ -96,6 +96,10 @@ def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_po
     except KeyboardInterrupt:
         typer.echo("\nstopping...")
     finally:
+        # Stopping must finish even if the signal comes again (a second Ctrl-C, a supervisor's repeat):
+        # an interrupted cleanup would leave the broker and the store running.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         pipeline.stop_all()
         receiver.stop()
         for service in started_infra:

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,9 +179,19 @@ class PipelineProcesses:
             process.kill()
             process.wait(timeout)
 
-    def stop_all(self) -> None:
-        for service in list(self._processes):
-            self.stop(service)
+    def stop_all(self, *, timeout: float = 20.0) -> None:
+        """Ask every service to stop at once, then wait for each; kill what is still up after ``timeout``."""
+        processes = [p for p in self._processes.values() if p.poll() is None]
+        self._processes.clear()
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            try:
+                process.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
         for log in self._logs.values():
             log.close()
         self._logs.clear()
