@@ -9,6 +9,7 @@ The observation factory of the signal tests lives here too.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +76,9 @@ def build_app(env: dict[str, str]) -> faust.App:
     async def sink(alert: Alert) -> None:
         await asyncio.to_thread(append, alert.model_dump_json())
 
+    async def dead_letter(_value: bytes, reason: str) -> None:
+        await asyncio.to_thread(append, json.dumps({"dead_letter": reason}))
+
     install_signal_agent(
         app,
         topic=env[f"{ENV_PREFIX}TOPIC"],
@@ -82,6 +86,7 @@ def build_app(env: dict[str, str]) -> faust.App:
         rules=SignalRules,
         rules_version=lambda: RULES_VERSION,
         sink=sink,
+        dead_letter=dead_letter,
     )
     return app
 

@@ -3,12 +3,13 @@
 Three events of one device model at two organisations raise one cross-provider alert; a replay maps
 onto the same alert id; after a restart the table comes back from its changelog, so a fourth event
 counts the first three without them being consumed again. A message that is not an observation is
-skipped and the agent goes on.
+dead-lettered with the reason and the agent goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,10 +91,16 @@ class SignalProcess:
             process.kill()
             process.wait(timeout=10)
 
-    def alerts(self) -> list[Alert]:
+    def _lines(self) -> list[dict[str, Any]]:
         if not self.output.exists():
             return []
-        return [Alert.model_validate_json(line) for line in self.output.read_text().splitlines() if line]
+        return [json.loads(line) for line in self.output.read_text().splitlines() if line]
+
+    def alerts(self) -> list[Alert]:
+        return [Alert.model_validate(line) for line in self._lines() if "dead_letter" not in line]
+
+    def dead_letters(self) -> list[str]:
+        return [str(line["dead_letter"]) for line in self._lines() if "dead_letter" in line]
 
     def log_tail(self, *, whole: bool = False) -> str:
         text = self._log.read_text(errors="replace") if self._log.exists() else ""
@@ -150,7 +158,8 @@ async def test_cross_provider_alert_once_through_replay_and_restart(
     await produce(bootstrap, topic, [b"\x00 not an observation"], key=signal_key(first_three[0]).encode())
     await send(bootstrap, topic, first_three)
     await processed(worker, bootstrap, names)
-    assert "skipped an observation" in worker.log_tail(whole=True)  # and the agent went on
+    (reason,) = worker.dead_letters()  # and the agent went on
+    assert reason.startswith("Observation invalid")
 
     # At least once: an alert may be sunk twice (the alert store inserts each id once), so sets.
     alerts = worker.alerts()

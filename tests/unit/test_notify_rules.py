@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from pso_notify.alerting import plan_deliveries
+from pso_notify.app import create_signals_app
 from pso_notify.dispatcher import retry_delay_s, webhook_body
 from pso_notify.rules import immediate_alert, immediate_reasons
 from pso_notify.rules_config import RulesFileError, RulesSource, default_rules_text, load_rules, parse_rules
@@ -17,6 +18,7 @@ from pso_notify.settings import NotifySettings
 from pso_notify.subscriptions import Channel, ChannelStatus, Subscription, SubscriptionFilter, matches
 from pso_shared.messages.alerts import Alert, AlertKind, Signal
 from pso_shared.messages.classified import ClassifiedEvent
+from pso_shared.stream_app import changelog_topics
 from pso_shared.types import CareSetting, Category, HarmDegree
 
 pytestmark = pytest.mark.timeout(30)
@@ -221,3 +223,14 @@ def test_retries_back_off_exponentially_with_jitter_up_to_the_cap() -> None:
 def test_the_webhook_body_is_the_alert_in_a_typed_envelope() -> None:
     body = webhook_body(alert())
     assert body.startswith(b'{"type":"alert.immediate","timestamp":"2026-11-28T12:00:00+00:00","data":{')
+
+
+def test_the_signal_tables_changelog_is_created_compacted_and_kept_as_long_as_the_rules_read() -> None:
+    app = create_signals_app(NotifySettings(kafka_topic_prefix="p."))
+    day_ms = 86_400_000
+    assert changelog_topics(app) == {
+        "p.pso-notify-signals-signal-days-changelog": {
+            "cleanup.policy": "compact,delete",
+            "retention.ms": str(36 * day_ms),  # the spike rule reads 5 weeks, plus a day
+        }
+    }

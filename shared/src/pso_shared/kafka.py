@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaProducer
@@ -58,8 +58,11 @@ async def send_durably(
         await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
 
 
-async def ensure_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
-    """Create the topics that do not exist yet; existing ones are left as they are."""
+async def ensure_topics(
+    settings: KafkaSettings, names: Iterable[str], *, configs: Mapping[str, Mapping[str, str]] | None = None
+) -> None:
+    """Create the topics that do not exist yet, with their ``configs`` if given (by topic name);
+    existing ones are left as they are."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         request_timeout_ms=int(settings.kafka_request_timeout_s * 1000),
@@ -70,13 +73,18 @@ async def ensure_topics(settings: KafkaSettings, names: Iterable[str]) -> None:
             existing = set(await admin.list_topics())
             missing = [n for n in names if n not in existing]
             if missing:
-                await _create(admin, missing, settings.kafka_partitions)
+                await _create(admin, missing, settings.kafka_partitions, configs or {})
         finally:
             await admin.close()
 
 
-async def _create(admin: AIOKafkaAdminClient, names: list[str], partitions: int) -> None:
-    topics = [NewTopic(name=n, num_partitions=partitions, replication_factor=1) for n in names]
+async def _create(
+    admin: AIOKafkaAdminClient, names: list[str], partitions: int, configs: Mapping[str, Mapping[str, str]]
+) -> None:
+    topics = [
+        NewTopic(name=n, num_partitions=partitions, replication_factor=1, topic_configs=dict(configs.get(n, {})))
+        for n in names
+    ]
     try:
         await admin.create_topics(topics)
     except TopicAlreadyExistsError:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from mode.utils.times import want_seconds
 
 from pso_shared.kafka import ensure_topics
 from pso_shared.logs import configure_logging, logging_config
@@ -57,10 +58,30 @@ def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str
     return app
 
 
+def changelog_topics(app: faust.App) -> dict[str, dict[str, str]]:
+    """The changelog topics of the app's tables, with the configuration faust would give them.
+
+    Created before the worker starts: faust creates them itself at start-up, but its consumer can take
+    the group's metadata before they exist, see them with no partitions, and then refuse every write to
+    the table as a partition mismatch until the next rebalance.
+    """
+    topics = {}
+    for table in app.tables.values():
+        changelog = table.changelog_topic
+        policies = [name for name, on in (("compact", changelog.compacting), ("delete", changelog.deleting)) if on]
+        configs = {"cleanup.policy": ",".join(policies)} if policies else {}
+        if changelog.retention is not None:
+            configs["retention.ms"] = str(int(want_seconds(changelog.retention) * 1000))
+        topics[changelog.get_topic_name()] = configs
+    return topics
+
+
 def run_stream_app(app: faust.App, settings: StreamSettings, topics: list[str], *, stage: str) -> None:
-    """Create the pipeline's topics, then run the faust worker until SIGINT or SIGTERM."""
+    """Create the pipeline's topics and the app's changelogs, then run the faust worker until SIGINT
+    or SIGTERM."""
     configure_logging(stage, settings.log_level)
-    asyncio.run(ensure_topics(settings, topics))
+    changelogs = changelog_topics(app)
+    asyncio.run(ensure_topics(settings, [*topics, *changelogs], configs=changelogs))
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     config = logging_config(stage, settings.log_level)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, logging_config=config)

@@ -35,5 +35,5 @@ class TopicNames:
     def all_names(self) -> list[str]:
         """Every topic the pipeline uses, dead-letter topics included."""
         names = [self.name(t) for t in Topic]
-        names += [self.dead_letter(t) for t in (Topic.RAW, Topic.DEIDENTIFIED, Topic.CLASSIFIED)]
+        names += [self.dead_letter(t) for t in (Topic.RAW, Topic.DEIDENTIFIED, Topic.CLASSIFIED, Topic.SIGNALS)]
         return names

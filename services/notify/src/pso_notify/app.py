@@ -18,7 +18,7 @@ from pso_notify.handler import NotifyResources, build_handler
 from pso_notify.rules_config import RulesSource
 from pso_notify.settings import NotifySettings
 from pso_notify.signals import install_signal_agent
-from pso_shared.kafka import broker_errors, create_producer
+from pso_shared.kafka import Headers, broker_errors, create_producer
 from pso_shared.messages.alerts import Alert
 from pso_shared.stage import Publisher, StageWorker
 from pso_shared.stream_app import create_stream_app, faust_app
@@ -54,6 +54,11 @@ class SignalSink:
     async def __call__(self, alert: Alert) -> None:
         await self._resources.raise_alert(alert, await self._started())
 
+    async def dead_letter(self, value: bytes, reason: str) -> None:
+        headers: Headers = [("pso-dlq-reason", reason.encode()), ("pso-dlq-stage", SIGNALS.encode())]
+        topic = self._settings.topics.dead_letter(Topic.SIGNALS)
+        await (await self._started())(topic, key=b"", value=value, headers=headers)
+
     async def _started(self) -> Publisher:
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:
@@ -82,6 +87,7 @@ def create_signals_app(settings: NotifySettings) -> faust.App:
         rules=lambda: rules.current().signals,
         rules_version=lambda: rules.current().version,
         sink=sink,
+        dead_letter=sink.dead_letter,
         backoff_max_s=settings.retry_backoff_max_s,
     )
 

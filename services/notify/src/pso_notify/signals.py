@@ -56,6 +56,8 @@ SignalName = Literal["cross_provider", "spike"]
 Buckets = Mapping[int, Mapping[str, str]]
 """Day index (days since the epoch, UTC) -> {event_id: org_pseudonym} of the events of that day."""
 AlertSink = Callable[[Alert], Awaitable[None]]
+DeadLetter = Callable[[bytes, str], Awaitable[None]]
+"""Puts an observation that cannot be processed on the dead-letter topic, with the reason."""
 
 _SUBJECT_LABEL = {Subject.DEVICE_MODEL: "device model", Subject.MEDICATION: "medication"}
 
@@ -334,8 +336,10 @@ class _SignalObserver:
         rules: Callable[[], SignalRules],
         rules_version: Callable[[], str],
         sink: AlertSink,
+        dead_letter: DeadLetter,
         backoff_max_s: float,
     ) -> None:
+        self._dead_letter = dead_letter
         self._days = days  # faust's WindowWrapper (faust is untyped)
         self._rules = rules
         self._rules_version = rules_version
@@ -345,9 +349,9 @@ class _SignalObserver:
     async def observe(self, value: bytes) -> None:
         """Never raises (but for cancellation): the agent must outlive any one message.
 
-        A message that does not parse, or meets a bug, is logged by reason and skipped: observations are
-        derived from classified events that are kept, and the next event of the window raises the same
-        alert. A transient sink failure is retried until it works, so the offset waits for the alert."""
+        A message that does not parse, or meets a bug, goes to the dead-letter topic with the reason. A
+        transient failure of the sink (or of the dead-letter topic) is retried until it works, so the
+        offset waits for the alert."""
         try:
             observation = parse_message(Observation, value)
             rules = self._rules()
@@ -355,13 +359,13 @@ class _SignalObserver:
             buckets = self._record(key, observation, days_needed(observation.signal, rules))
             alert = signal_alert(key, buckets, observation, rules, self._rules_version())
             if alert is not None:
-                await self._deliver(alert)
-        except InvalidMessageError as exc:
-            logger.warning("signals: skipped an observation", extra={"reason": str(exc)})
-        except Exception as exc:  # noqa: BLE001 - a bug must not stop the agent; the type says which
-            logger.error(  # noqa: TRY400 - a traceback could show input
-                "signals: skipped an observation after an error", extra={"error": type(exc).__name__}
-            )
+                await self._retrying(lambda: self._sink(alert), "an alert")
+        except Exception as exc:  # noqa: BLE001 - the agent must outlive any one message
+            # Not JSON, the wrong schema, or a bug: to the dead-letter topic with the reason (a bug's by
+            # type only: its message could echo input), as the stages do; the observation is kept there.
+            reason = str(exc)[:500] if isinstance(exc, InvalidMessageError) else f"internal error: {type(exc).__name__}"
+            logger.warning("signals: dead-lettered an observation", extra={"reason": reason})
+            await self._retrying(lambda: self._dead_letter(value, reason), "a dead letter")
 
     def _record(self, key: str, observation: Observation, days: int) -> dict[int, dict[str, str]]:
         """File the event in its day bucket (once: a redelivery changes nothing) and return the buckets
@@ -382,14 +386,15 @@ class _SignalObserver:
             return {}
         return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
-    async def _deliver(self, alert: Alert) -> None:
+    async def _retrying(self, call: Callable[[], Awaitable[None]], what: str) -> None:
+        """Await ``call`` until it does not fail transiently, so the offset waits for its effect."""
         attempt = 0
         while True:
             try:
-                await self._sink(alert)
+                await call()
             except RetryableError as exc:
                 attempt += 1
-                logger.warning("signals: retrying an alert", extra={"error": type(exc).__name__, "attempt": attempt})
+                logger.warning("signals: retrying %s", what, extra={"error": type(exc).__name__, "attempt": attempt})
                 await asyncio.sleep(backoff_s(attempt, self._backoff_max_s))
             else:
                 return
@@ -403,6 +408,7 @@ def install_signal_agent(
     rules: Callable[[], SignalRules],
     rules_version: Callable[[], str],
     sink: AlertSink,
+    dead_letter: DeadLetter,
     backoff_max_s: float = 30.0,
 ) -> None:
     """Register the ``signal-days`` windowed table and the agent over ``topic`` on ``app``.
@@ -416,7 +422,9 @@ def install_signal_agent(
         timedelta(days=1), expires=expires
     )
     source = app.topic(topic, key_serializer="raw", value_serializer="raw", partitions=partitions)
-    observer = _SignalObserver(days, rules=rules, rules_version=rules_version, sink=sink, backoff_max_s=backoff_max_s)
+    observer = _SignalObserver(
+        days, rules=rules, rules_version=rules_version, sink=sink, dead_letter=dead_letter, backoff_max_s=backoff_max_s
+    )
 
     # concurrency=1: the table is written in message order, and the offset only moves past a message
     # once its alert has been sunk.
