@@ -36,6 +36,7 @@ from pso_deploy.receiver import WebhookReceiver
 from pso_deploy.subscribe import subscribe_webhook
 from pso_deploy.synthetic import synthetic_report
 from pso_shared.apikeys import Role
+from timing import percentile, rss_mb
 
 
 async def send_all(
@@ -69,18 +70,6 @@ async def send_all(
 
         await asyncio.gather(*(sender() for _ in range(senders)))
     return accepted, refused
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:

@@ -45,18 +45,7 @@ from pso_shared.report import EventReport
 from pso_shared.settings import DEVELOPMENT_SECRET, KafkaSettings
 from pso_shared.topics import Topic
 from pso_shared.types import utc_now
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+from timing import percentile, rss_mb
 
 
 def severe_event(index: int) -> bytes:

@@ -16,6 +16,7 @@ from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.transform import deidentify_event
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import NOTIFY_API, NOTIFY_SIGNALS, PipelineConfig, PipelineProcesses
+from pso_deploy.receiver import WebhookReceiver
 from pso_shared.apikeys import Role
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.messages.raw import RawEvent
@@ -107,3 +108,14 @@ async def wait_for_documents(
         if done(documents) or time.monotonic() > deadline:
             return documents
         await asyncio.sleep(0.2)
+
+
+async def subscribe_receiver(
+    config: PipelineConfig, receiver: WebhookReceiver, *, path: str = "/alerts", filter_: dict[str, Any] | None = None
+) -> str:
+    """A subscription (an admin's, network-wide) by webhook to ``path`` on the receiver, which from now on
+    checks signatures with the secret the API returned; returns the subscription id."""
+    channels = [{"type": "webhook", "url": receiver.url_for(path)}]
+    created = await subscribe(config, await admin_key(config), filter=filter_ or {}, channels=channels)
+    receiver.set_secret(path, created["signing_secret"])
+    return str(created["subscription_id"])

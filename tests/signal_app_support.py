@@ -17,7 +17,8 @@ from pathlib import Path
 import faust
 
 from pso_notify.rules_config import SignalRules, Subject
-from pso_notify.signals import Observation, install_signal_agent
+from pso_notify.signal_agent import install_signal_agent
+from pso_notify.signals import Observation
 from pso_shared.messages.alerts import Alert
 from pso_shared.types import CareSetting, Category, HarmDegree
 

@@ -32,6 +32,7 @@ from tests.notify_support import (
     send_classified,
     start_notify,
     subscribe,
+    subscribe_receiver,
     wait_for_documents,
 )
 from tests.smtp_support import RecordingHandler, smtp_server
@@ -46,15 +47,6 @@ def receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(secret_for={}).start()
     yield receiver
     receiver.stop()
-
-
-async def subscribed(config: PipelineConfig, receiver: WebhookReceiver, path: str = "/alerts") -> str:
-    """A network-wide subscription to every alert, by webhook to the receiver; returns its id."""
-    created = await subscribe(
-        config, await admin_key(config), channels=[{"type": "webhook", "url": receiver.url_for(path)}]
-    )
-    receiver.set_secret(path, created["signing_secret"])
-    return str(created["subscription_id"])
 
 
 def delivered_ids(documents: list[dict[str, object]]) -> list[str]:
@@ -72,7 +64,7 @@ async def test_alerts_are_signed_delivered_once_and_a_replay_adds_nothing(
     ]
     first = start_notify(config)
     try:
-        await subscribed(config, receiver)
+        await subscribe_receiver(config, receiver)
         await send_classified(config, events)
         assert receiver.wait_for(2, timeout=60)
         deliveries = await wait_for_documents(config, "deliveries", lambda d: len(delivered_ids(d)) == 2, within_s=10)
@@ -112,7 +104,7 @@ async def test_a_failing_receiver_gets_the_alert_exactly_once_after_three_500s(p
     receiver = WebhookReceiver(secret_for={}, script=[500, 500, 500]).start()
     notify = start_notify(config)
     try:
-        await subscribed(config, receiver)
+        await subscribe_receiver(config, receiver)
         await send_classified(config, [classified(with_harm(FALL, "severe", "r-1"), "ev-retry")])
         assert receiver.wait_for(1, timeout=60)
         deliveries = await wait_for_documents(config, "deliveries", lambda d: bool(delivered_ids(d)), within_s=10)
@@ -134,7 +126,7 @@ async def test_a_delivery_survives_the_worker_being_killed_between_retries(pipel
     receiver = WebhookReceiver(secret_for={}, script=[500]).start()
     notify = start_notify(config)
     try:
-        await subscribed(config, receiver)
+        await subscribe_receiver(config, receiver)
         await send_classified(config, [classified(with_harm(FALL, "death", "r-k"), "ev-kill")])
         assert receiver.wait_for_attempts(1, timeout=60)
         retrying = await wait_for_documents(
@@ -160,7 +152,7 @@ async def test_410_disables_the_endpoint_and_dead_letters(pipeline_config: Pipel
     receiver = WebhookReceiver(secret_for={}, status=410).start()
     notify = start_notify(config)
     try:
-        subscription_id = await subscribed(config, receiver)
+        subscription_id = await subscribe_receiver(config, receiver)
         await send_classified(config, [classified(with_harm(FALL, "severe", "r-g1"), "ev-gone-1")])
         dead = await wait_for_documents(config, "delivery_dead_letters", lambda d: len(d) == 1, within_s=60)
         assert "410" in dead[0]["last_reason"]
@@ -194,7 +186,7 @@ async def test_permanent_failures_are_dead_lettered_and_pso_deliveries_retry_sen
     receiver = WebhookReceiver(secret_for={}, status=400).start()
     notify = start_notify(config)
     try:
-        await subscribed(config, receiver)
+        await subscribe_receiver(config, receiver)
         await send_classified(config, [classified(with_harm(FALL, "severe", "r-d"), "ev-dead")])
         await wait_for_documents(config, "delivery_dead_letters", lambda d: len(d) == 1, within_s=60)
         listed = pso(config, "deliveries", "list")

@@ -17,13 +17,12 @@ from pso_shared.topics import Topic
 from tests.factories import example_reports, with_harm
 from tests.kafka_support import wait_for_group
 from tests.notify_support import (
-    admin_key,
     classified,
     collection,
     notify_config,
     send_classified,
     start_notify,
-    subscribe,
+    subscribe_receiver,
     wait_for_documents,
 )
 
@@ -54,13 +53,7 @@ async def test_the_same_device_and_drug_at_two_organisations_make_one_signal_eac
     receiver = WebhookReceiver(secret_for={}).start()
     notify = start_notify(config)
     try:
-        created = await subscribe(
-            config,
-            await admin_key(config),
-            filter={"kinds": ["cross_provider"]},
-            channels=[{"type": "webhook", "url": receiver.url}],
-        )
-        receiver.set_secret("/alerts", created["signing_secret"])
+        await subscribe_receiver(config, receiver, filter_={"kinds": ["cross_provider"]})
         orgs = ["org-a", "org-a", "org-b", "org-c"]
         events = [classified(at_organisation(org, f"r-{i}"), f"ev-{i}") for i, org in enumerate(orgs)]
         await send_classified(config, events[:2])
@@ -114,9 +107,7 @@ async def test_a_spike_at_one_organisation_alerts_once(pipeline_config: Pipeline
     receiver = WebhookReceiver(secret_for={}).start()
     notify = start_notify(config)
     try:
-        key = await admin_key(config)
-        created = await subscribe(config, key, channels=[{"type": "webhook", "url": receiver.url}])
-        receiver.set_secret("/alerts", created["signing_secret"])
+        await subscribe_receiver(config, receiver)
         spiking = [classified(at_organisation("org-a", f"r-s{i}"), f"ev-s{i}") for i in range(4)]
         elsewhere = [classified(at_organisation(f"org-{i}", f"r-o{i}"), f"ev-o{i}") for i in range(3)]
         await send_classified(config, [*elsewhere, *spiking])  # the third at org-a makes a spike, alerted once
@@ -146,8 +137,7 @@ async def test_an_extra_condition_from_the_rules_file_alerts(pipeline_config: Pi
     receiver = WebhookReceiver(secret_for={}).start()
     notify = start_notify(config)
     try:
-        created = await subscribe(config, await admin_key(config), channels=[{"type": "webhook", "url": receiver.url}])
-        receiver.set_secret("/alerts", created["signing_secret"])
+        await subscribe_receiver(config, receiver)
         await send_classified(config, [classified(at_organisation("org-a", "r-h"), "ev-h")])
         assert receiver.wait_for(1, timeout=60)
         (alert,) = [b["data"] for b in receiver.received]

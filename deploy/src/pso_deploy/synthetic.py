@@ -27,16 +27,32 @@ class _Scenario:
     category: str
     harm: str
     text: str
+    medication: str | None = None
+    device_model: str | None = None
+    """Named so that the same drug or device at several organisations can make a cross-provider signal."""
 
 
 _SCENARIOS = (
     _Scenario("fall", "mild", "found {pt} on the floor beside the bed; {pt_last} said he tried to reach the bathroom."),
     _Scenario("fall", "severe", "{pt} slid out of the chair during transfer; hip fracture confirmed on x-ray."),
-    _Scenario("medication", "moderate", "{pt} received hydroxyzine instead of hydralazine; BP rose, treated."),
     _Scenario(
-        "medication", "death", "insulin drip at 10 times the ordered rate; {pt} found unresponsive, code called."
+        "medication",
+        "moderate",
+        "{pt} received hydroxyzine instead of hydralazine; BP rose, treated.",
+        medication="hydroxyzine",
     ),
-    _Scenario("device", "none", "infusion pump alarmed and stopped mid-infusion for {pt}; pump replaced."),
+    _Scenario(
+        "medication",
+        "death",
+        "insulin drip at 10 times the ordered rate; {pt} found unresponsive, code called.",
+        medication="insulin regular",
+    ),
+    _Scenario(
+        "device",
+        "none",
+        "infusion pump alarmed and stopped mid-infusion for {pt}; pump replaced.",
+        device_model="LVP-300",
+    ),
     _Scenario("pressure_injury", "moderate", "stage 3 sacral pressure injury found on {pt} at turning."),
     _Scenario("surgery", "severe", "retained sponge found on imaging after {pt}'s laparotomy; returned to OR."),
     _Scenario("healthcare_associated_infection", "mild", "{pt} developed a CLABSI on day 6 of the central line."),
@@ -62,7 +78,7 @@ def synthetic_report(index: int, *, seed: int = 7, severe_every: int = 0) -> dic
     harm = "severe" if severe_every and index % severe_every == 0 else scenario.harm
     story = scenario.text.format(pt=f"{given} {family}", pt_last=family)
     narrative = f"RN {nurse}: {story} MRN {mrn}. Family called at {phone}."
-    return {
+    report: dict[str, Any] = {
         "schema_version": "1",
         "report_id": f"SYN-{seed}-{index:07d}",
         "provider": {"org_id": org_id, "org_name": org_name, "state": state, "zip": zip_code, "care_setting": setting},
@@ -75,3 +91,9 @@ def synthetic_report(index: int, *, seed: int = 7, severe_every: int = 0) -> dic
         "harm": {"degree": harm},
         "reporter": {"name": nurse, "role": "nurse"},
     }
+    if scenario.medication:
+        report["medication"] = {"name": scenario.medication, "route": "intravenous"}
+    if scenario.device_model:
+        serial = f"SN{rng.randrange(10**6, 10**7)}"  # identifying: de-identification must drop it
+        report["device"] = {"name": "infusion pump", "model": scenario.device_model, "serial_number": serial}
+    return report

@@ -17,7 +17,7 @@ import faust
 from pso_notify.handler import NotifyResources, build_handler
 from pso_notify.rules_config import RulesSource
 from pso_notify.settings import NotifySettings
-from pso_notify.signals import install_signal_agent
+from pso_notify.signal_agent import install_signal_agent
 from pso_shared.kafka import Headers, broker_errors, create_producer
 from pso_shared.messages.alerts import Alert
 from pso_shared.stage import Publisher, StageWorker
