@@ -225,7 +225,7 @@ async def test_an_alert_arrives_by_email_with_text_and_html(pipeline_config: Pip
     assert envelope.rcpt_tos == ["safety@org-a.example"]
     message = email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)
     assert message["X-PSO-Alert-Id"] == "immediate:ev-mail-1"
-    assert str(message["Subject"]).strip().startswith("[PSO alert] Death; serious reportable event 4E: fall")
+    assert str(message["Subject"]).strip().startswith("[PSO alert] Death - serious reportable event 4E - fall")
     assert isinstance(message, EmailMessage)
     text = message.get_body(("plain",))
     html = message.get_body(("html",))

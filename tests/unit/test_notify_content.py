@@ -70,9 +70,9 @@ def parts_of(message: EmailMessage) -> dict[str, str]:
 
 
 def test_immediate_title_is_built_from_harm_sre_category_and_setting() -> None:
-    assert title_of(immediate_alert()) == "Death - serious reportable event 4E - fall - hospital inpatient"
+    assert title_of(immediate_alert()) == "Death - serious reportable event 4E - fall - hospital inpatient (OH)"
     sre_only = immediate_alert(harm_degree=HarmDegree.MODERATE, reasons=["serious reportable event 4E"])
-    assert title_of(sre_only) == "Serious reportable event 4E - fall - hospital inpatient"
+    assert title_of(sre_only) == "Serious reportable event 4E - fall - hospital inpatient (OH)"
 
 
 def test_a_rule_title_wins_and_is_one_line() -> None:
@@ -90,7 +90,7 @@ def test_signal_titles() -> None:
 def test_immediate_alert_shows_every_field(render: Any) -> None:
     body = render(immediate_alert(), link_base=LINK_BASE)
     for shown in (
-        "Death - serious reportable event 4E - fall - hospital inpatient",
+        "Death - serious reportable event 4E - fall - hospital inpatient (OH)",
         "fall",
         "healthcare-associated infection",
         "death",
@@ -174,7 +174,7 @@ def test_email_message_has_headers_and_both_bodies() -> None:
         link_base=LINK_BASE,
         message_id="delivery:immediate:evt-0001:sub-1",
     )
-    assert message["Subject"] == "[PSO alert] Death - serious reportable event 4E - fall - hospital inpatient"
+    assert message["Subject"] == "[PSO alert] Death - serious reportable event 4E - fall - hospital inpatient (OH)"
     assert message["To"] == "officer@hospital.example.org"
     assert message["X-PSO-Alert-Id"] == "immediate:evt-0001"
     assert message["Message-ID"].startswith("<delivery-immediate-evt-0001-sub-1.")

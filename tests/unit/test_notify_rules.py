@@ -99,7 +99,7 @@ def test_the_alert_carries_what_a_safety_officer_needs() -> None:
     assert alert is not None
     assert alert.alert_id == "immediate:ev-1"
     assert alert.rules_version == "v7"
-    assert alert.title == "Death; serious reportable event 4E: fall, hospital inpatient (KY)"
+    assert alert.title == "Death - serious reportable event 4E - fall - hospital inpatient (KY)"
     assert alert.summary.startswith("Patient found")
     assert immediate_alert(event(), load_rules(None).immediate, "v7") is None
 

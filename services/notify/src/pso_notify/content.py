@@ -75,7 +75,8 @@ def _immediate_title(alert: Alert) -> str:
     if not heads:
         # A configured condition without a title of its own: its reason is the best headline there is.
         heads.append(alert.reasons[0] if alert.reasons else "alert")
-    parts = [_capitalised(heads[0]), *heads[1:], label(alert.primary_category), label(alert.care_setting)]
+    setting = label(alert.care_setting) + (f" ({alert.state})" if alert.state else "")
+    parts = [_capitalised(heads[0]), *heads[1:], label(alert.primary_category), setting]
     return " - ".join(parts)
 
 

@@ -7,6 +7,7 @@ redelivered or amended event maps onto the alert already raised.
 
 from __future__ import annotations
 
+from pso_notify.content import excerpt, title_of
 from pso_notify.rules_config import Condition, ImmediateRules
 from pso_notify.subscriptions import harm_at_least
 from pso_shared.messages.alerts import Alert, AlertKind
@@ -50,7 +51,7 @@ def immediate_alert(event: ClassifiedEvent, rules: ImmediateRules, rules_version
     if not reasons:
         return None
     c = event.classification
-    return Alert(
+    alert = Alert(
         event_id=event.event_id,
         correlation_id=event.correlation_id,
         revision=event.revision,
@@ -58,7 +59,6 @@ def immediate_alert(event: ClassifiedEvent, rules: ImmediateRules, rules_version
         rule=IMMEDIATE,
         rules_version=rules_version,
         kind=AlertKind.IMMEDIATE,
-        title=_title(event, reasons),
         reasons=reasons,
         org_pseudonym=event.org_pseudonym,
         care_setting=event.report.care_setting,
@@ -67,27 +67,7 @@ def immediate_alert(event: ClassifiedEvent, rules: ImmediateRules, rules_version
         categories=c.categories,
         harm_degree=c.harm_degree,
         sre_code=c.sre.code,
-        summary=excerpt(event.report.narrative),
+        summary=excerpt(event.report.narrative, EXCERPT_CHARS),
         raised_at=event.produced_at,
     )
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def _title(event: ClassifiedEvent, reasons: list[str]) -> str:
-    """E.g. "Death; serious reportable event 4E: fall, hospital inpatient (KY)"."""
-    c = event.classification
-    heads = []
-    if c.harm_degree in (HarmDegree.DEATH, HarmDegree.SEVERE):
-        heads.append("Death" if c.harm_degree is HarmDegree.DEATH else "Severe harm")
-    if c.sre.is_sre:
-        heads.append(f"serious reportable event {c.sre.code or ''}".rstrip())
-    head = "; ".join(heads) or reasons[0].split(": ", 1)[-1]
-    what = c.primary_category.value.replace("_", " ")
-    setting = event.report.care_setting.value.replace("_", " ")
-    state = f" ({event.report.state})" if event.report.state else ""
-    return f"{head[:1].upper()}{head[1:]}: {what}, {setting}{state}"[:300]
+    return alert.model_copy(update={"title": title_of(alert)})

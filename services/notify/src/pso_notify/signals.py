@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pso_notify.content import excerpt
 from pso_notify.rules_config import CrossProviderRule, SignalRules, SpikeRule, Subject
 from pso_shared.messages.alerts import Alert, AlertKind, Signal
 from pso_shared.messages.classified import ClassifiedEvent
@@ -136,7 +137,7 @@ def _observation(event: ClassifiedEvent, signal: SignalName, kind: Subject | Non
         state=event.report.state,
         harm_degree=c.harm_degree,
         categories=c.categories,
-        summary=event.report.narrative[:SUMMARY_CHARS],
+        summary=excerpt(event.report.narrative, SUMMARY_CHARS),
     )
 
 
