@@ -73,6 +73,9 @@ async def test_alerts_are_signed_delivered_once_and_a_replay_adds_nothing(
         body = receiver.received[0]
         assert body["type"] == "alert.immediate"
         assert body["data"]["title"]
+        lineage = body["data"]["lineage"]
+        assert lineage["source_topic"] == f"{config.topic_prefix}{Topic.CLASSIFIED}"
+        assert (lineage["processor"], lineage["rules_version"]) == ("notify", "2026-11-28.1")
         alerts = await collection(config, "alerts")
         assert {a["_id"]: a["status"] for a in alerts} == {
             "immediate:ev-0": "fanned_out",

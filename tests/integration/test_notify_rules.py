@@ -67,6 +67,8 @@ async def test_the_same_device_and_drug_at_two_organisations_make_one_signal_eac
             assert alert["signal"]["event_count"] == 3
             assert len(alert["signal"]["organisations"]) == 2
             assert sorted(alert["signal"]["event_ids"]) == ["ev-0", "ev-1", "ev-2"]
+            assert alert["lineage"]["source_topic"] == f"{config.topic_prefix}{Topic.SIGNALS}"
+            assert alert["lineage"]["processor"] == "notify-signals"
 
         await send_classified(config, events[3:])  # a fourth, in the same window: no second alert
         signals_topic = f"{config.topic_prefix}{Topic.SIGNALS}"

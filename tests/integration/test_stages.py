@@ -72,6 +72,13 @@ async def test_deidentify_stage_with_poison_messages(
     assert [e.event_id for e in events] == ["ev-1", "ev-2"]
     for event, source in zip(events, examples, strict=False):
         assert leaked(source, [event.model_dump(mode="json")]) == []
+    for event in events:  # each names its input: the raw topic, a partition and offset, what made it
+        lineage = event.lineage
+        assert lineage is not None
+        assert (lineage.source_topic, lineage.source_revision) == (topic, 1)
+        assert (lineage.processor, lineage.processor_version) == ("deidentify", "0.1.0")
+        assert lineage.policy_version == event.policy_version
+    assert len({(e.lineage.source_partition, e.lineage.source_offset) for e in events if e.lineage}) == 2
 
     dead = await read_records(kafka.bootstrap_servers, f"{topic_prefix}{Topic.RAW.dead_letter}", count=2, within_s=30)
     assert [r.value for r in dead] == POISON
@@ -105,9 +112,14 @@ async def test_classify_stage(pipeline: PipelineProcesses, kafka: KafkaBroker, t
     classified = {c.event_id: c for c in (ClassifiedEvent.model_validate_json(r.value) for r in out)}
     assert classified.keys() == {e.event_id for e in events}
     for event in events:
-        assert classified[event.event_id] == classify_event(event).model_copy(
-            update={"produced_at": classified[event.event_id].produced_at}
+        out_event = classified[event.event_id]
+        assert out_event == classify_event(event).model_copy(
+            update={"produced_at": out_event.produced_at, "lineage": out_event.lineage}
         )
+        assert out_event.lineage is not None
+        assert out_event.lineage.source_topic == f"{topic_prefix}{Topic.DEIDENTIFIED}"
+        assert out_event.lineage.processor == "classify"
+        assert out_event.lineage.model_version == out_event.classification.model_version
     dead = await read_records(
         kafka.bootstrap_servers, f"{topic_prefix}{Topic.DEIDENTIFIED.dead_letter}", count=1, within_s=30
     )

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from pso_shared.errors import BrokerUnavailableError
@@ -61,8 +62,9 @@ async def send_durably(
 async def ensure_topics(
     settings: KafkaSettings, names: Iterable[str], *, configs: Mapping[str, Mapping[str, str]] | None = None
 ) -> None:
-    """Create the topics that do not exist yet, with their ``configs`` if given (by topic name);
-    existing ones are left as they are."""
+    """Create the topics that do not exist yet, and give every topic named in ``configs`` exactly those
+    settings (existing ones too: a changed retention applies at the next start)."""
+    configs = configs or {}
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         request_timeout_ms=int(settings.kafka_request_timeout_s * 1000),
@@ -71,11 +73,33 @@ async def ensure_topics(
         await admin.start()
         try:
             existing = set(await admin.list_topics())
+            names = list(names)
             missing = [n for n in names if n not in existing]
             if missing:
-                await _create(admin, missing, settings.kafka_partitions, configs or {})
+                await _create(admin, missing, settings.kafka_partitions, configs)
+            configured = [n for n in names if n in existing and n in configs]
+            if configured:
+                resources = [ConfigResource(ConfigResourceType.TOPIC, n, dict(configs[n])) for n in configured]
+                await admin.alter_configs(resources)
         finally:
             await admin.close()
+
+
+async def topic_configs(settings: KafkaSettings, names: list[str]) -> dict[str, dict[str, str]]:
+    """The current configuration of these topics, by name (for checks and ``pso status``)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    async with broker_errors():
+        await admin.start()
+        try:
+            resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
+            responses = await admin.describe_configs(resources)
+        finally:
+            await admin.close()
+    found: dict[str, dict[str, str]] = {}
+    for response in responses:
+        for _error, _message, _type, name, entries in response.resources:
+            found[str(name)] = {str(entry[0]): str(entry[1]) for entry in entries}
+    return found
 
 
 async def _create(

@@ -48,10 +48,17 @@ class KafkaSettings(BaseServiceSettings):
     kafka_topic_prefix: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")
     kafka_partitions: int = Field(default=3, ge=1, le=64)
     kafka_request_timeout_s: float = Field(default=10.0, gt=0)
+    kafka_raw_retention_ms: int = Field(default=-1, ge=-1)
+    """How long the raw topic keeps reports (-1: for good; they are encrypted and crypto-shreddable)."""
 
     @property
     def topics(self) -> TopicNames:
         return TopicNames(prefix=self.kafka_topic_prefix)
+
+    @property
+    def topic_configs(self) -> dict[str, dict[str, str]]:
+        """Every pipeline topic's explicit configuration (retention), applied at start-up."""
+        return self.topics.retention(raw_retention_ms=self.kafka_raw_retention_ms)
 
 
 class StoreSettings(BaseServiceSettings):

@@ -30,6 +30,7 @@ from aiokafka import AIOKafkaProducer
 
 from pso_shared.errors import PermanentError, RetryableError
 from pso_shared.kafka import Headers, create_producer, send_durably
+from pso_shared.messages.lineage import Lineage, package_version
 from pso_shared.settings import StreamSettings
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,18 @@ class Origin:
     topic: str
     partition: int
     offset: int
+
+    def lineage(self, *, processor: str, package: str, revision: int | None = None, **versions: str) -> Lineage:
+        """The lineage of a message derived from this one by ``processor`` (run by ``package``)."""
+        return Lineage(
+            source_topic=self.topic,
+            source_partition=self.partition,
+            source_offset=self.offset,
+            source_revision=revision,
+            processor=processor,
+            processor_version=package_version(package),
+            **versions,
+        )
 
 
 class Publisher:

@@ -81,7 +81,7 @@ def run_stream_app(app: faust.App, settings: StreamSettings, topics: list[str], 
     or SIGTERM."""
     configure_logging(stage, settings.log_level)
     changelogs = changelog_topics(app)
-    asyncio.run(ensure_topics(settings, [*topics, *changelogs], configs=changelogs))
+    asyncio.run(ensure_topics(settings, [*topics, *changelogs], configs=settings.topic_configs | changelogs))
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     config = logging_config(stage, settings.log_level)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, logging_config=config)

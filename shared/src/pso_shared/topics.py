@@ -37,3 +37,16 @@ class TopicNames:
         names = [self.name(t) for t in Topic]
         names += [self.dead_letter(t) for t in (Topic.RAW, Topic.DEIDENTIFIED, Topic.CLASSIFIED, Topic.SIGNALS)]
         return names
+
+    def retention(self, *, raw_retention_ms: int) -> dict[str, dict[str, str]]:
+        """Every topic's retention, set explicitly rather than left to the broker's defaults.
+
+        The log is the audit trail: derived topics, alerts, observations and dead letters are kept
+        (``retention.ms`` -1, no size limit). The raw topic holds identifiable reports, encrypted per
+        organisation (crypto-shredding makes a report unreadable when its organisation's key is
+        destroyed); it is kept too unless ``raw_retention_ms`` limits it.
+        """
+        keep = {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"}
+        configs = {name: dict(keep) for name in self.all_names()}
+        configs[self.name(Topic.RAW)]["retention.ms"] = str(raw_retention_ms)
+        return configs

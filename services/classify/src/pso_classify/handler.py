@@ -21,8 +21,15 @@ def build_handler(settings: ClassifySettings) -> Handler:
     target = settings.topics.name(Topic.CLASSIFIED)
     artefact().probabilities(())  # load the model and its joint rows at start-up, not on the first event (~1 s)
 
-    async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
+    async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:
         event = classify_event(parse_message(DeidentifiedEvent, value))
+        lineage = origin.lineage(
+            processor="classify",
+            package="pso-classify",
+            revision=event.revision,
+            model_version=event.classification.model_version,
+        )
+        event = event.model_copy(update={"lineage": lineage})
         await publish(target, key=event.event_id.encode(), value=event.model_dump_json(exclude_none=True).encode())
 
     return handle

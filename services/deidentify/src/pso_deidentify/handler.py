@@ -42,12 +42,16 @@ def build_handler(settings: DeidentifySettings, resources: DeidentifyResources) 
     policy = POLICIES[settings.policy]
     target = settings.topics.name(Topic.DEIDENTIFIED)
 
-    async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
+    async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:
         if resources.ring is None or resources.database is None:
             msg = "deidentify resources not started"
             raise RuntimeError(msg)
         raw = await unseal_event(parse_message(SealedRawEvent, value), resources.ring)
         event = deidentify_event(raw, policy=policy, key=key)
+        lineage = origin.lineage(
+            processor="deidentify", package="pso-deidentify", revision=raw.revision, policy_version=event.policy_version
+        )
+        event = event.model_copy(update={"lineage": lineage})
         await publish(target, key=event.event_id.encode(), value=event.model_dump_json(exclude_none=True).encode())
         await record_deidentified(resources.database, event.event_id, event.revision)
 

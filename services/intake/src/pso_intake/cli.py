@@ -24,7 +24,7 @@ def serve() -> None:
     settings = IntakeSettings()
     configure_logging("intake", settings.log_level)
     try:
-        asyncio.run(ensure_topics(settings, settings.topics.all_names()))
+        asyncio.run(ensure_topics(settings, settings.topics.all_names(), configs=settings.topic_configs))
     except BrokerUnavailableError:  # intake must start, and answer 503, while Kafka is down
         typer.echo("intake: Kafka is not reachable yet; topics will be created by the stages", err=True)
     uvicorn.run(

@@ -112,7 +112,7 @@ class NotifyResources:
 def build_handler(settings: NotifySettings, resources: NotifyResources) -> Handler:
     signals_topic = settings.topics.name(Topic.SIGNALS)
 
-    async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:  # noqa: ARG001
+    async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:
         store = resources.store
         if store is None:
             msg = "notify resources not started"
@@ -120,10 +120,14 @@ def build_handler(settings: NotifySettings, resources: NotifyResources) -> Handl
         event = parse_message(ClassifiedEvent, value)
         await store.save_event(event)
         rules = resources.rules.current()
+        lineage = origin.lineage(
+            processor="notify", package="pso-notify", revision=event.revision, rules_version=rules.version
+        )
         for key, observation in observations_of(event, rules.signals):
-            await publish(signals_topic, key=key.encode(), value=observation.model_dump_json().encode())
+            observed = observation.model_copy(update={"lineage": lineage})
+            await publish(signals_topic, key=key.encode(), value=observed.model_dump_json().encode())
         alert = immediate_alert(event, rules.immediate, rules.version)
         if alert is not None:
-            await resources.raise_alert(alert, publish)
+            await resources.raise_alert(alert.model_copy(update={"lineage": lineage}), publish)
 
     return handle

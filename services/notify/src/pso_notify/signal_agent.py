@@ -29,7 +29,7 @@ from pso_notify.rules_config import SignalRules
 from pso_notify.signals import DAY_S, Observation, day_of, days_needed, retention_days, signal_alert, signal_key
 from pso_shared.errors import InvalidMessageError, RetryableError
 from pso_shared.messages.alerts import Alert
-from pso_shared.stage import backoff_s
+from pso_shared.stage import Origin, backoff_s
 from pso_shared.validation import parse_message
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class _SignalObserver:
         self._sink = sink
         self._backoff_max_s = backoff_max_s
 
-    async def observe(self, value: bytes) -> None:
+    async def observe(self, value: bytes, origin: Origin) -> None:
         """Never raises (but for cancellation): the agent must outlive any one message.
 
         A message that does not parse, or meets a bug, goes to the dead-letter topic with the reason. A
@@ -72,9 +72,17 @@ class _SignalObserver:
             rules = self._rules()
             key = signal_key(observation)
             buckets = self._record(key, observation, days_needed(observation.signal, rules))
-            alert = signal_alert(key, buckets, observation, rules, self._rules_version())
+            version = self._rules_version()
+            alert = signal_alert(key, buckets, observation, rules, version)
             if alert is not None:
-                await self._retrying(lambda: self._sink(alert), "an alert")
+                lineage = origin.lineage(
+                    processor="notify-signals",
+                    package="pso-notify",
+                    revision=observation.revision,
+                    rules_version=version,
+                )
+                raised = alert.model_copy(update={"lineage": lineage})
+                await self._retrying(lambda: self._sink(raised), "an alert")
         except Exception as exc:  # noqa: BLE001 - the agent must outlive any one message
             # Not JSON, the wrong schema, or a bug: to the dead-letter topic with the reason (a bug's by
             # type only: its message could echo input), as the stages do; the observation is kept there.
@@ -145,5 +153,7 @@ def install_signal_agent(
     # once its alert has been sunk.
     @app.agent(source, name=f"{app.conf.id}.signals", concurrency=1)
     async def observe_signals(stream: Any) -> None:
-        async for value in stream:
-            await observer.observe(value)
+        async for event in stream.events():
+            message = event.message
+            origin = Origin(topic=message.topic, partition=message.partition, offset=message.offset)
+            await observer.observe(event.value, origin)

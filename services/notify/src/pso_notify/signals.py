@@ -24,6 +24,7 @@ from pso_notify.content import excerpt
 from pso_notify.rules_config import CrossProviderRule, SignalRules, SpikeRule, Subject
 from pso_shared.messages.alerts import Alert, AlertKind, Signal
 from pso_shared.messages.classified import ClassifiedEvent
+from pso_shared.messages.lineage import Lineage
 from pso_shared.types import CareSetting, Category, EventId, HarmDegree, StateCode, UtcDatetime
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ class Observation(BaseModel):
     event_id: EventId
     correlation_id: str = Field(min_length=1, max_length=64)
     revision: int = Field(default=1, ge=1)
+    lineage: Lineage | None = None
+    """The classified message the observation was made from, and the rules version."""
     org_pseudonym: str = Field(min_length=1)
     category: Category
     """The event's primary category."""

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pso_shared.messages.lineage import Lineage
 from pso_shared.types import EventId, UtcDatetime, utc_now
 
 
@@ -23,3 +24,6 @@ class Envelope(BaseModel):
     correlation_id: str = Field(min_length=1, max_length=64)
     produced_at: UtcDatetime = Field(default_factory=utc_now)
     revision: int = Field(default=1, ge=1)
+    lineage: Lineage | None = Field(
+        default=None, description="For a derived message: its input's position and what produced it."
+    )
