@@ -7,6 +7,8 @@ import logging
 import logging.config
 from typing import Any
 
+from opentelemetry import trace
+
 _CONTEXT_KEYS = ("service", "stage", "event_id", "topic", "error", "attempt", "reason", "topics", "status")
 
 
@@ -25,6 +27,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        line |= current_ids()  # the trace and span the record was made in, if any
         for key in _CONTEXT_KEYS:
             if key in record.__dict__:
                 line[key] = record.__dict__[key]
@@ -51,3 +54,11 @@ def logging_config(service: str, level: str) -> dict[str, Any]:
 def configure_logging(service: str, level: str) -> None:
     """Send every logger's records to stderr as JSON lines."""
     logging.config.dictConfig(logging_config(service, level))
+
+
+def current_ids() -> dict[str, str]:
+    """The current span's trace and span ids, hex, for log lines; empty outside a span."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {"trace_id": format(context.trace_id, "032x"), "span_id": format(context.span_id, "016x")}

@@ -28,6 +28,10 @@ class BaseServiceSettings(BaseSettings):
 
     environment: Environment = "local"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    otlp_traces_endpoint: str | None = None
+    """Where spans are sent by OTLP/HTTP, e.g. ``http://127.0.0.1:4318/v1/traces`` (a local Jaeger)."""
+    traces_dir: Path | None = None
+    """Spans are also written here as JSON lines, one file per process (tests read traces back)."""
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> BaseServiceSettings:

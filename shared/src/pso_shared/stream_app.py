@@ -12,17 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from faust.contrib.opentelemetry import setup_opentelemetry
 from mode.utils.times import want_seconds
 
 from pso_shared.kafka import ensure_topics
 from pso_shared.logs import configure_logging, logging_config
 from pso_shared.settings import StreamSettings
 from pso_shared.stage import Origin, StageWorker
+from pso_shared.telemetry import setup_telemetry
 
 
 def faust_app(group: str, settings: StreamSettings) -> faust.App:
     """A faust app of the pipeline: one consumer group, in-memory tables, acknowledged produces."""
-    return faust.App(
+    app = faust.App(
         group,
         broker=";".join(f"kafka://{s}" for s in settings.kafka_bootstrap_servers.split(",")),
         store="memory://",
@@ -34,6 +36,10 @@ def faust_app(group: str, settings: StreamSettings) -> faust.App:
         broker_commit_interval=settings.commit_interval_s,
         producer_acks=-1,
     )
+    # faust's own sensor: a "{topic} process" span per event, its parent read from the message's
+    # traceparent header, current while the agent handles the event (no-op until an SDK is set up).
+    setup_opentelemetry(app)
+    return app
 
 
 def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str, worker: StageWorker) -> faust.App:
@@ -80,6 +86,7 @@ def run_stream_app(app: faust.App, settings: StreamSettings, topics: list[str], 
     """Create the pipeline's topics and the app's changelogs, then run the faust worker until SIGINT
     or SIGTERM."""
     configure_logging(stage, settings.log_level)
+    setup_telemetry(stage, settings, package=f"pso-{stage.split('-', maxsplit=1)[0]}")
     changelogs = changelog_topics(app)
     asyncio.run(ensure_topics(settings, [*topics, *changelogs], configs=settings.topic_configs | changelogs))
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
