@@ -14,6 +14,7 @@ from pso_intake.settings import IntakeSettings
 from pso_shared.errors import BrokerUnavailableError
 from pso_shared.kafka import ensure_topics
 from pso_shared.logs import configure_logging
+from pso_shared.telemetry import setup_telemetry
 
 commands = typer.Typer(no_args_is_help=True, help="The provider-facing intake API.")
 
@@ -23,6 +24,7 @@ def serve() -> None:
     """Serve the intake API on PSO_INTAKE_HOST:PSO_INTAKE_PORT."""
     settings = IntakeSettings()
     configure_logging("intake", settings.log_level)
+    setup_telemetry("intake", settings, package="pso-intake")  # FastAPI makes the request spans itself
     try:
         asyncio.run(ensure_topics(settings, settings.topics.all_names(), configs=settings.topic_configs))
     except BrokerUnavailableError:  # intake must start, and answer 503, while Kafka is down

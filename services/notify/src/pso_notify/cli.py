@@ -18,6 +18,7 @@ from pso_shared.errors import PipelineError
 from pso_shared.logs import configure_logging
 from pso_shared.store import create_store_client, store_database
 from pso_shared.stream_app import run_stream_app
+from pso_shared.telemetry import setup_telemetry
 
 commands = typer.Typer(no_args_is_help=True, help="Alerts: rules, subscriptions and their delivery.")
 deliveries_commands = typer.Typer(no_args_is_help=True, help="Webhook and e-mail deliveries that failed for good.")
@@ -54,6 +55,7 @@ def serve() -> None:
     """Serve the subscriptions API and the live alert stream on PSO_NOTIFY_HOST:PSO_NOTIFY_PORT."""
     settings = NotifySettings()
     configure_logging("notify-api", settings.log_level)
+    setup_telemetry("notify-api", settings, package="pso-notify")
     uvicorn.run(
         create_api(settings),
         host=settings.host,
