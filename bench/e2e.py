@@ -18,17 +18,14 @@ import platform
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
-from pso_deploy.kafka import KafkaBroker, KafkaConfig
+from local_infra import local_infrastructure
 from pso_deploy.keys import create_key
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
@@ -73,13 +70,8 @@ async def send_all(
 
 
 def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="pso-bench-") as tmp:
-        work = Path(tmp)
-        kafka = KafkaBroker(KafkaConfig(workdir=work / "kafka", port=free_port(), controller_port=free_port()))
-        store = FerretDBServer(FerretDBConfig(workdir=work / "ferretdb", port=free_port()))
+    with local_infrastructure("pso-bench-") as (work, kafka, store):
         receiver = WebhookReceiver(secret_for={}).start()
-        kafka.start()
-        store.start()
         pipeline = PipelineProcesses(
             PipelineConfig(
                 kafka_bootstrap_servers=kafka.bootstrap_servers,
@@ -103,8 +95,6 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
         finally:
             pipeline.stop_all()
             receiver.stop()
-            store.stop()
-            kafka.stop()
     arrivals = dict(zip((a["data"]["event_id"] for a in receiver.received), receiver.arrived_at, strict=True))
     latencies = [(arrivals[e] - t) * 1000 for e, t in accepted.items() if e in arrivals]
     last = max(arrivals.values(), default=began)

@@ -19,7 +19,6 @@ import os
 import platform
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -28,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from loadgen import build_loadgen, run_loadgen
-from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
-from pso_deploy.kafka import KafkaBroker, KafkaConfig
+from local_infra import local_infrastructure
 from pso_deploy.keys import create_key
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
@@ -57,12 +55,7 @@ def measured(pids: dict[str, int], rate_field: str, reports: int, run: Callable[
 
 
 def run(count: int, rate: float, senders: list[int], batch_senders: list[int]) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="pso-bench-intake-") as tmp:
-        work = Path(tmp)
-        kafka = KafkaBroker(KafkaConfig(workdir=work / "kafka", port=free_port(), controller_port=free_port()))
-        store = FerretDBServer(FerretDBConfig(workdir=work / "ferretdb", port=free_port()))
-        kafka.start()
-        store.start()
+    with local_infrastructure("pso-bench-intake-") as (work, kafka, store):
         config = PipelineConfig(
             kafka_bootstrap_servers=kafka.bootstrap_servers,
             store_uri=store.uri,
@@ -84,8 +77,6 @@ def run(count: int, rate: float, senders: list[int], batch_senders: list[int]) -
             results = _measure(Loadgen(config.intake_url, key), pids, count, rate, senders, batch_senders)
         finally:
             intake.stop_all()
-            store.stop()
-            kafka.stop()
     return {
         "date": datetime.now(UTC).date().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

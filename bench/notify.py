@@ -19,20 +19,17 @@ import os
 import platform
 import signal
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from local_infra import local_infrastructure
 from pso_classify.handler import classify_event
 from pso_deidentify.policy import SAFE_HARBOR
 from pso_deidentify.transform import deidentify_event
-from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
-from pso_deploy.kafka import KafkaBroker, KafkaConfig
 from pso_deploy.keys import create_key
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import NOTIFY_API, PipelineConfig, PipelineProcesses
@@ -76,13 +73,8 @@ async def produce(bootstrap: str, topic: str, key: bytes, value: bytes) -> None:
 
 
 def run(subscriptions: int, alerts: int, timeout: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="pso-bench-notify-") as tmp:
-        work = Path(tmp)
-        kafka = KafkaBroker(KafkaConfig(workdir=work / "kafka", port=free_port(), controller_port=free_port()))
-        store = FerretDBServer(FerretDBConfig(workdir=work / "ferretdb", port=free_port()))
+    with local_infrastructure("pso-bench-notify-") as (work, kafka, store):
         receiver = WebhookReceiver(secret_for={}).start()
-        kafka.start()
-        store.start()
         config = PipelineConfig(
             kafka_bootstrap_servers=kafka.bootstrap_servers,
             store_uri=store.uri,
@@ -129,8 +121,6 @@ def run(subscriptions: int, alerts: int, timeout: float) -> dict[str, Any]:
         finally:
             pipeline.stop_all()
             receiver.stop()
-            store.stop()
-            kafka.stop()
     return {
         "date": datetime.now(UTC).date().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
