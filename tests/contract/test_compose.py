@@ -39,11 +39,22 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "notify-signals": NotifySettings,
 }
 PIPELINE = list(SETTINGS)
-INFRASTRUCTURE_IMAGES = {"kafka": "apache/kafka:4.3.1", "mongo": "mongo:7"}
+# Jaeger is the trace viewer: the official image, with the full Jaeger UI.
+INFRASTRUCTURE_IMAGES = {
+    "kafka": "apache/kafka:4.3.1",
+    "mongo": "mongo:7",
+    "jaeger": "jaegertracing/jaeger:2.13.0",
+    "prometheus": "prom/prometheus:v3.5.0",
+}
 ALL_SERVICES = [*INFRASTRUCTURE_IMAGES, *PIPELINE]
 
 # Settings every pipeline service must be given, by field name.
-REQUIRED_SETTINGS = {"kafka_bootstrap_servers": "kafka:9092", "environment": "production"}
+REQUIRED_SETTINGS = {
+    "kafka_bootstrap_servers": "kafka:9092",
+    "environment": "production",
+    # The exporter posts to exactly this URL (it appends no /v1/traces to an endpoint it is given).
+    "otlp_traces_endpoint": "http://jaeger:4318/v1/traces",
+}
 SECRET_NAME_MARKERS = ("KEY", "SECRET", "PASSWORD")
 INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<operator>:?[-?+])(?P<word>[^}]*))?\}")
 REQUIRED_VARIABLE_PLACEHOLDER = "set-by-the-operator"
@@ -147,6 +158,25 @@ def test_compose_declares_every_service(services: dict[str, Service]) -> None:
 @pytest.mark.parametrize(("name", "image"), INFRASTRUCTURE_IMAGES.items())
 def test_infrastructure_uses_official_images(services: dict[str, Service], name: str, image: str) -> None:
     assert services[name]["image"] == image
+
+
+@pytest.mark.parametrize("name", ["jaeger", "prometheus"])
+def test_operations_views_are_published_on_loopback_only(services: dict[str, Service], name: str) -> None:
+    # Jaeger's UI and OTLP receiver and Prometheus have no authentication.
+    ports = [str(port) for port in services[name].get("ports", [])]
+    assert ports
+    assert all(port.startswith("127.0.0.1:") for port in ports), ports
+
+
+def test_prometheus_scrapes_every_pipeline_service_on_its_metrics_port(services: dict[str, Service]) -> None:
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    targets = {t for job in config["scrape_configs"] for c in job["static_configs"] for t in c["targets"]}
+    assert targets == {f"{name}:9464" for name in PIPELINE}
+    for name in PIPELINE:
+        settings = variables_for(SETTINGS[name], environment_of(services[name]))
+        assert settings[env_key(SETTINGS[name], env_prefix(SETTINGS[name]) + "metrics_port")] == "9464", name
+        assert "9464" in [str(port) for port in services[name].get("expose", [])], name
+        assert "9464" not in " ".join(str(port) for port in services[name].get("ports", [])), "not on the host"
 
 
 @pytest.mark.parametrize("name", PIPELINE)

@@ -3,15 +3,22 @@
 Reports carry unique made-up identifiers (names, MRNs, phones, e-mails, SSNs, addresses, an
 organisation) in their structured fields and, in other forms, in their narratives. After the pipeline
 processed them, no canary may appear in any message of the de-identified, classified, alert or
-dead-letter topics, in any store collection, or in any log file the services wrote. (The raw topic
-holds them sealed; its test is ``test_raw_topic_sealing``. The services export no spans yet.)
+dead-letter topics, in any store collection, in any log file the services wrote, in any span they
+exported, on any service's ``/metrics``, or in the events' audit trails. (The raw topic holds them
+sealed; its test is ``test_raw_topic_sealing``.)
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 import random
 import re
 import string
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +27,8 @@ from pymongo import AsyncMongoClient
 
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
-from pso_deploy.pipeline import PipelineProcesses
+from pso_deploy.paths import free_port
+from pso_deploy.pipeline import SERVICES, PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
 from pso_shared.apikeys import Role
 from pso_shared.topics import Topic
@@ -32,6 +40,15 @@ from tests.store_support import create_api_key
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.store, pytest.mark.slow, pytest.mark.timeout(300)]
 
 REPORTS = 12
+
+
+@pytest.fixture
+def pipeline_config(pipeline_config: PipelineConfig, tmp_path: Path) -> PipelineConfig:
+    """The e2e pipeline, with every service exporting spans to files and serving ``/metrics``."""
+    traces = {f"PSO_{s.split('-')[0].upper()}_TRACES_DIR": str(tmp_path / "traces") for s in SERVICES}
+    return dataclasses.replace(
+        pipeline_config, extra_env=traces, metrics_ports={service: free_port() for service in SERVICES}
+    )
 
 
 def _word(rng: random.Random) -> str:
@@ -95,12 +112,36 @@ async def test_no_canary_survives_deidentify_anywhere(
     for log in sorted((pipeline.config.workdir / "logs").glob("*.log")):
         haystacks[log.name] = log.read_text(errors="replace")
     haystacks["webhook"] = str(receiver.received)
+    spans = sorted((pipeline.config.workdir / "traces").glob("*.jsonl"))
+    exporters = {path.name.split("-")[0] for path in spans}
+    assert {"intake", "deidentify", "classify", "notify"} <= exporters, "every service exported spans"
+    haystacks |= {f"spans:{path.name}": path.read_text(errors="replace") for path in spans}
+    async with httpx.AsyncClient(timeout=5) as scraper:
+        for service, port in pipeline.config.metrics_ports.items():
+            haystacks[f"metrics:{service}"] = (await scraper.get(f"http://127.0.0.1:{port}/metrics")).text
+    assert "pso_stage_events_total" in haystacks["metrics:deidentify"]
+    for event_id in events[:3]:
+        haystacks[f"audit:{event_id}"] = _audit(pipeline.config, event_id)
 
     # Where, never the values themselves: a failure message is a log too.
     places = sorted(
         {where for where, text in haystacks.items() for c in canaries if re.search(re.escape(c), text, re.IGNORECASE)}
     )
     assert places == []
+
+
+def _audit(config: PipelineConfig, event_id: str) -> str:
+    """``pso audit --json`` of one event (it reads the raw topic's envelopes and the whole chain)."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "pso"), "audit", event_id, "--json"],
+        env=os.environ | config.environment_of("intake"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(done.stdout)["classified"], "the audit found the event's chain"
+    return done.stdout + done.stderr
 
 
 async def _store_contents(uri: str, database: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""One submitted report is one trace across intake, deidentify, classify and notify (real processes)."""
+"""One submitted report is one trace across intake, deidentify, classify and notify, to the attempt that
+delivers its alert (real processes)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ import pytest
 
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import SERVICES, PipelineConfig, PipelineProcesses
+from pso_deploy.receiver import WebhookReceiver
 from pso_shared.apikeys import Role
 from pso_shared.topics import Topic
 from tests.factories import example_reports, with_harm
+from tests.notify_support import subscribe_receiver
 from tests.store_support import create_api_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.store, pytest.mark.timeout(240)]
+
+
+ATTEMPT = "pso.delivery.attempt"
 
 
 def spans_in(folder: Path) -> list[dict[str, Any]]:
@@ -34,7 +40,7 @@ def chain_up(span: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> list[str
 
 
 async def test_one_report_is_one_trace_through_the_four_services(
-    pipeline_config: PipelineConfig, tmp_path: Path
+    pipeline_config: PipelineConfig, receiver: WebhookReceiver, tmp_path: Path
 ) -> None:
     traces = tmp_path / "traces"
     env = {f"PSO_{s.split('-')[0].upper()}_TRACES_DIR": str(traces) for s in SERVICES}
@@ -44,14 +50,16 @@ async def test_one_report_is_one_trace_through_the_four_services(
     processes = PipelineProcesses(config)
     processes.start_all()
     try:
+        await subscribe_receiver(config, receiver)
         key = await create_api_key(config.store_uri, config.store_database, org_id="pso", role=Role.PSO_ADMIN)
         report = with_harm(example_reports()["fall-incident.json"], "severe", "TRACE-1")
         async with httpx.AsyncClient(base_url=config.intake_url, timeout=10) as client:
             response = await client.post("/v1/events", json=report, headers={"authorization": f"Bearer {key}"})
         assert response.status_code == 202
         classified = f"{config.topic_prefix}{Topic.CLASSIFIED} process"
-        for _ in range(300):  # notify's process span ends once it handled the event: wait for it, up to 60 s
-            if any(s["name"] == classified for s in spans_in(traces)):
+        assert receiver.wait_for(1, timeout=90)
+        for _ in range(300):  # the attempt's span ends once its outcome is recorded: wait for it, up to 60 s
+            if any(s["name"] == ATTEMPT for s in spans_in(traces)):
                 break
             await asyncio.sleep(0.2)
     finally:
@@ -60,7 +68,6 @@ async def test_one_report_is_one_trace_through_the_four_services(
     spans = spans_in(traces)
     by_id = {s["context"]["span_id"]: s for s in spans}
     (notify,) = [s for s in spans if s["name"] == classified]
-    prefix = config.topic_prefix
     prefix = config.topic_prefix
     assert chain_up(notify, by_id) == [
         f"{prefix}{Topic.CLASSIFIED} process",
@@ -76,3 +83,24 @@ async def test_one_report_is_one_trace_through_the_four_services(
     trace_id = notify["context"]["trace_id"]
     services = {s["resource"]["attributes"]["service.name"] for s in spans if s["context"]["trace_id"] == trace_id}
     assert {"intake", "deidentify", "classify", "notify"} <= services
+
+    # The delivery attempt runs later, in the dispatcher's task, and joins the trace through the delivery
+    # record; pymongo's spans (claim, record) may sit between, so it is ancestry, not the direct parent.
+    (attempt,) = [s for s in spans if s["name"] == ATTEMPT]
+    assert attempt["context"]["trace_id"] == trace_id
+    assert chain_up(attempt, by_id)[-len(chain_up(notify, by_id)) :] == chain_up(notify, by_id)
+    assert attempt["resource"]["attributes"]["service.name"] == "notify"
+    attributes = attempt["attributes"]
+    assert {k: attributes.get(k) for k in ("pso.channel_type", "pso.attempt", "pso.outcome")} == {
+        "pso.channel_type": "webhook",
+        "pso.attempt": 1,
+        "pso.outcome": "delivered",
+    }
+    assert attributes["pso.delivery_id"].startswith("immediate:")
+    assert not any(str(receiver.port) in str(v) for v in attributes.values()), "no URL or address"
+    # Polling the delivery queue makes no traces of its own (the collection's attribute name depends on
+    # the semantic conventions the pymongo instrumentation follows).
+    collections = ("db.mongodb.collection", "db.collection.name")
+    queue = [s for s in spans if "delivery_queue" in {s["attributes"].get(c) for c in collections}]
+    assert queue, "planning and sending the delivery use the queue, inside the trace"
+    assert not [s for s in queue if not s["parent_id"]]

@@ -17,6 +17,7 @@ from pso_deploy.kafka import KafkaBroker
 from pso_notify.rules import immediate_alert
 from pso_notify.rules_config import load_rules
 from pso_notify.store import NotifyStore
+from pso_shared.access_log import AccessLog
 from pso_shared.apikeys import Role
 from pso_shared.messages.raw import RawEvent
 from pso_shared.report import EventReport
@@ -97,3 +98,20 @@ async def test_the_owner_follows_its_event_and_others_get_404(
         assert (await intake.post("/v1/events", json=amended)).json()["revision"] == 2
         after = (await intake.get(f"/v1/events/{event_id}")).json()
         assert (after["revision"], after["processed_revision"]) == (2, 1)
+
+    # Every read was recorded, by key id, before it was answered: refused ones as not found.
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(ferretdb.uri)
+    try:
+        entries = await AccessLog(client[database]).recent(limit=100)
+    finally:
+        await client.close()
+    reads = [(e.actor, e.resource, e.outcome) for e in reversed(entries) if e.action == "event_status.read"]
+    mine_id, theirs_id, analyst_id = (f"key:{token.split('_')[1]}" for token in (mine, theirs, analyst))
+    event = f"event:{event_id}"
+    assert reads[:4] == [
+        (mine_id, event, "granted"),
+        (theirs_id, event, "not_found"),
+        (mine_id, "event:00000000-0000-0000-0000-000000000000", "not_found"),
+        (analyst_id, event, "granted"),
+    ]
+    assert len(reads) == 7

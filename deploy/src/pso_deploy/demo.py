@@ -1,6 +1,7 @@
 """``pso run``: the whole pipeline on the local infrastructure, fed with reports, showing alerts.
 
-Starts Kafka and FerretDB (unless already up), the four services and a local webhook receiver;
+Starts Kafka, FerretDB and the Jaeger trace viewer (unless already up; ``--no-traces`` leaves Jaeger
+out), the four services, which send their spans to Jaeger, and a local webhook receiver;
 subscribes the receiver to every alert through the notify API (it checks each signature, as a real
 receiver must); submits the contract's example reports and generated ones through intake; prints
 progress and every alert as it arrives; Ctrl-C stops everything this command started.
@@ -20,14 +21,16 @@ from pymongo import MongoClient
 
 from pso_deploy.cli import infrastructure_errors
 from pso_deploy.ferretdb import FerretDBConfig, FerretDBServer
+from pso_deploy.jaeger import JaegerConfig, JaegerServer
 from pso_deploy.kafka import KafkaBroker, KafkaConfig
 from pso_deploy.keys import create_key
-from pso_deploy.paths import contract_dir, default_run_dir
-from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
+from pso_deploy.paths import contract_dir, default_run_dir, free_port
+from pso_deploy.pipeline import SERVICES, PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
 from pso_deploy.subscribe import subscribe_webhook
 from pso_deploy.synthetic import synthetic_report
 from pso_shared.apikeys import Role
+from pso_shared.errors import InfrastructureError, MissingToolError
 
 
 def example_reports() -> list[dict[str, Any]]:
@@ -42,6 +45,9 @@ def run(
     store_port: Annotated[int, typer.Option(help="Port of the local FerretDB.")] = 27017,
     intake_port: Annotated[int, typer.Option(help="Port of the intake API; the notify API takes the next.")] = 8080,
     keep_running: Annotated[bool, typer.Option(help="Keep the pipeline up until Ctrl-C.")] = True,
+    traces: Annotated[
+        bool, typer.Option(help="Start the local Jaeger trace viewer and send every service's spans to it.")
+    ] = True,
 ) -> None:
     """Bring up the whole pipeline locally and stream reports through it."""
     with infrastructure_errors():
@@ -52,6 +58,7 @@ def run(
             store_port=store_port,
             intake_port=intake_port,
             keep_running=keep_running,
+            traces=traces,
         )
 
 
@@ -59,7 +66,20 @@ def _stop_on_signal(signum: int, frame: FrameType | None) -> None:  # noqa: ARG0
     raise KeyboardInterrupt
 
 
-def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_port: int, keep_running: bool) -> None:
+def _install_jaeger(jaeger: JaegerServer) -> None:
+    # Before anything starts, so that a missing Go stops the run at once rather than after Kafka is up.
+    if not jaeger.is_installed():
+        typer.echo("building Jaeger from the Go module proxy (first run only, takes about 8 minutes)...")
+    try:
+        jaeger.install()
+    except MissingToolError as error:
+        msg = f"{error} Or run without the trace viewer: pso run --no-traces."
+        raise InfrastructureError(msg) from error
+
+
+def _run(
+    *, count: int, rate: float, kafka_port: int, store_port: int, intake_port: int, keep_running: bool, traces: bool
+) -> None:
     # SIGTERM (a supervisor, `timeout`) cleans up like Ctrl-C instead of orphaning the services, and
     # SIGINT does too even where the shell started us with it ignored (a background job).
     signal.signal(signal.SIGTERM, _stop_on_signal)
@@ -67,7 +87,11 @@ def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_po
     run_dir = default_run_dir()
     kafka = KafkaBroker(KafkaConfig(workdir=run_dir / "kafka", port=kafka_port, controller_port=kafka_port + 1))
     store = FerretDBServer(FerretDBConfig(workdir=run_dir / "ferretdb", port=store_port))
-    started_infra = [s for s in (kafka, store) if not s.is_running()]
+    jaeger = JaegerServer(JaegerConfig(workdir=run_dir / "jaeger")) if traces else None
+    infrastructure: list[KafkaBroker | FerretDBServer | JaegerServer] = [kafka, store]
+    if jaeger is not None:
+        infrastructure.append(jaeger)
+    started_infra = [s for s in infrastructure if not s.is_running()]
     receiver = WebhookReceiver(secret_for={}).start()
     config = PipelineConfig(
         kafka_bootstrap_servers=kafka.bootstrap_servers,
@@ -75,15 +99,23 @@ def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_po
         intake_port=intake_port,
         notify_api_port=intake_port + 1,
         workdir=run_dir / "pipeline",
+        otlp_traces_endpoint=jaeger.otlp_traces_endpoint if jaeger is not None else None,
+        metrics_ports={service: free_port() for service in SERVICES},
     )
     pipeline = PipelineProcesses(config)
     try:
+        if jaeger is not None:
+            _install_jaeger(jaeger)
         for service in started_infra:
             typer.echo(f"starting {type(service).__name__} (the first start fetches and builds it)...")
             service.start()
         typer.echo(f"Kafka {kafka.bootstrap_servers}, FerretDB {store.uri}; starting the four services...")
         pipeline.start_all()
         typer.echo(f"intake ready at {config.intake_url}; logs in {config.workdir / 'logs'}")
+        if jaeger is not None:
+            typer.echo(f"Traces: {jaeger.ui_url}")
+        metrics = ", ".join(f"{s} :{port}" for s, port in config.metrics_ports.items())
+        typer.echo(f"Prometheus /metrics on 127.0.0.1: {metrics}")
         key = create_key(store.uri, config.store_database, org_id="pso", role=Role.PSO_ADMIN, label="pso run")
         typer.echo("created a pso_admin API key for this run (pso keys list shows it)")
         subscription_id, secret = subscribe_webhook(config.notify_api_url, key, receiver.url)
@@ -91,7 +123,8 @@ def _run(*, count: int, rate: float, kafka_port: int, store_port: int, intake_po
         typer.echo(f"subscribed the local receiver {receiver.url} to every alert ({subscription_id})")
         _stream(config, key, receiver, count, rate)
         if keep_running:
-            typer.echo("pipeline running: POST reports to /v1/events; Ctrl-C stops everything")
+            traces_at = f"; traces at {jaeger.ui_url}" if jaeger is not None else ""
+            typer.echo(f"pipeline running: POST reports to /v1/events{traces_at}; Ctrl-C stops everything")
             _follow_alerts(receiver, pipeline, len(receiver.received))
     except KeyboardInterrupt:
         typer.echo("\nstopping...")

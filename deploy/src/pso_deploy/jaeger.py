@@ -6,8 +6,9 @@ cache, once. ``start`` runs it on one workdir with ``deploy/jaeger/config.yaml``
 
     <workdir>/config.yaml  jaeger.log  jaeger.pid
 
-The services export OTLP to :attr:`JaegerServer.otlp_http_endpoint` (or the gRPC one), and people read
-the traces at :attr:`JaegerServer.ui_url`.
+The services export OTLP to :attr:`JaegerServer.otlp_traces_endpoint` (or the gRPC one), and people read
+the traces at :attr:`JaegerServer.ui_url`. The Go module carries no web UI assets, so the UI there is our
+own viewer, ``deploy/jaeger/ui``, on Jaeger's HTTP query API.
 """
 
 from __future__ import annotations
@@ -130,9 +131,18 @@ class JaegerServer:
         return f"http://{LOCALHOST}:{self._config.otlp_http_port}"
 
     @property
+    def otlp_traces_endpoint(self) -> str:
+        """Where OTLP/HTTP traces go (``OTLP_TRACES_ENDPOINT``): an exporter given an endpoint appends nothing."""
+        return f"{self.otlp_http_endpoint}/v1/traces"
+
+    @property
     def otlp_grpc_endpoint(self) -> str:
         """The OTLP/gRPC endpoint; the ``http`` scheme tells OTel exporters to connect without TLS."""
         return f"http://{LOCALHOST}:{self._config.otlp_grpc_port}"
+
+    def is_installed(self) -> bool:
+        """Tell whether a completed build of the pinned recipe is in the cache (so ``install`` is quick)."""
+        return read_install_marker(self._bin_dir) == _fingerprint() and (self._bin_dir / "jaeger").is_file()
 
     def install(self) -> Path:
         """Build the Jaeger binary into the cache unless a previous build completed.
@@ -144,22 +154,18 @@ class JaegerServer:
             MissingToolError: Go is needed and not installed.
             InfrastructureError: The build failed or produced a binary of the wrong version.
         """
-        tools = repo_root() / "deploy" / "jaeger" / "tools"
-        recipe = [tools / "go.mod", tools / "go.sum"]
         home = self._config.cache_dir / "jaeger"
-        bin_dir = home / "bin"
+        bin_dir = self._bin_dir
         binary = bin_dir / "jaeger"
-        fingerprint = hashlib.sha256(
-            b"".join(path.read_bytes() for path in recipe) + repr((_BUILD_FLAGS, _LDFLAGS)).encode()
-        ).hexdigest()
-        if read_install_marker(bin_dir) == fingerprint and binary.is_file():
+        if self.is_installed():
             return binary
+        fingerprint = _fingerprint()
         go = require_tool("go", "build Jaeger")
         bin_dir.mkdir(parents=True, exist_ok=True)
         # A private build folder, so that concurrent installs do not write the same output file.
         build_dir = Path(tempfile.mkdtemp(prefix="build-", dir=home))
         try:
-            for path in recipe:
+            for path in _recipe():
                 shutil.copy2(path, build_dir / path.name)
             built = _build(go, build_dir, _go_environment(home / "go"))
             built.replace(binary)
@@ -219,6 +225,10 @@ class JaegerServer:
         """Tell whether this workdir's Jaeger process is alive (not whether it is ready yet)."""
         return running_pid(self._pid_file, self._marker) is not None
 
+    @property
+    def _bin_dir(self) -> Path:
+        return self._config.cache_dir / "jaeger" / "bin"
+
     def _environment(self) -> dict[str, str]:
         # OTEL_* variables are meant for our services (they point them at this Jaeger); dropped here so
         # that Jaeger's own telemetry never follows them and sends its traces into itself.
@@ -226,6 +236,7 @@ class JaegerServer:
         env["PSO_JAEGER_OTLP_GRPC_PORT"] = str(self._config.otlp_grpc_port)
         env["PSO_JAEGER_OTLP_HTTP_PORT"] = str(self._config.otlp_http_port)
         env["PSO_JAEGER_UI_PORT"] = str(self._config.ui_port)
+        env["PSO_JAEGER_UI_ASSETS"] = str(repo_root() / "deploy" / "jaeger" / "ui")
         return env
 
     def _wait_ready(self, timeout: float) -> None:
@@ -250,6 +261,18 @@ class JaegerServer:
         # The collector starts its receivers after the query extension, so the UI alone is not enough.
         receivers = (self._config.otlp_grpc_port, self._config.otlp_http_port)
         return response.status_code == httpx.codes.OK and all(port_accepts_connections(port) for port in receivers)
+
+
+def _recipe() -> list[Path]:
+    tools = repo_root() / "deploy" / "jaeger" / "tools"
+    return [tools / "go.mod", tools / "go.sum"]
+
+
+def _fingerprint() -> str:
+    # A changed recipe or build flag means another binary, hence a rebuild.
+    return hashlib.sha256(
+        b"".join(path.read_bytes() for path in _recipe()) + repr((_BUILD_FLAGS, _LDFLAGS)).encode()
+    ).hexdigest()
 
 
 def _go_environment(go_home: Path) -> dict[str, str]:

@@ -42,7 +42,11 @@ class PipelineConfig:
     """Let notify deliver to loopback addresses (the local receiver); never in production."""
     workdir: Path
     environment: str = "local"
+    otlp_traces_endpoint: str | None = None
+    """Where every service sends its spans by OTLP/HTTP (a local Jaeger's ``/v1/traces``); None: nowhere."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)
+    """Service name (``intake``, ``notify-api``...) -> the port of its Prometheus ``/metrics``; none: off."""
 
     def environment_of(self, service: str) -> dict[str, str]:
         """The ``PSO_<SERVICE>_*`` variables of one service (the notify API's are notify's)."""
@@ -53,6 +57,8 @@ class PipelineConfig:
             "KAFKA_TOPIC_PREFIX": self.topic_prefix,
             "ENVIRONMENT": self.environment,
         }
+        if self.otlp_traces_endpoint:
+            values["OTLP_TRACES_ENDPOINT"] = self.otlp_traces_endpoint
         if service == "intake":
             values["PORT"] = str(self.intake_port)
         else:
@@ -73,12 +79,14 @@ class PipelineConfig:
         return f"http://127.0.0.1:{self.notify_api_port}"
 
 
-def _command_of(service: str) -> list[str]:
+def _command_of(service: str, metrics_port: int | None = None) -> list[str]:
+    # A command-line option, not PSO_NOTIFY_METRICS_PORT: notify's three processes share that prefix.
+    metrics = ["--metrics-port", str(metrics_port)] if metrics_port is not None else []
     if service == NOTIFY_API:
-        return ["notify", "serve"]
+        return ["notify", "serve", *metrics]
     if service == NOTIFY_SIGNALS:
-        return ["notify", "signals"]
-    return [service, "serve" if service == "intake" else "worker"]
+        return ["notify", "signals", *metrics]
+    return [service, "serve" if service == "intake" else "worker", *metrics]
 
 
 def _pso_command() -> str:
@@ -106,7 +114,7 @@ class PipelineProcesses:
         running = self._processes.get(service)
         if running is not None and running.poll() is None:
             return
-        argv = [_pso_command(), *_command_of(service)]
+        argv = [_pso_command(), *_command_of(service, self.config.metrics_ports.get(service))]
         self.log_file(service).parent.mkdir(parents=True, exist_ok=True)
         log = self._logs.get(service) or self.log_file(service).open("ab")
         self._logs[service] = log

@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
@@ -83,6 +83,26 @@ async def ensure_topics(
                 await admin.alter_configs(resources)
         finally:
             await admin.close()
+
+
+async def topic_partitions(settings: KafkaSettings, topics: list[str]) -> list[TopicPartition]:
+    """The partitions of those of ``topics`` that exist (listed first: asking a broker for the metadata
+    of a missing topic may create it)."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        request_timeout_ms=int(settings.kafka_request_timeout_s * 1000),
+    )
+    async with broker_errors():
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            wanted = [t for t in topics if t in existing]
+            described = await admin.describe_topics(wanted) if wanted else []
+        finally:
+            await admin.close()
+    return sorted(
+        TopicPartition(t["topic"], p["partition"]) for t in described if not t["error_code"] for p in t["partitions"]
+    )
 
 
 async def topic_configs(settings: KafkaSettings, names: list[str]) -> dict[str, dict[str, str]]:

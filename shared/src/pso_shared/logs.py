@@ -5,11 +5,29 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import trace
 
 _CONTEXT_KEYS = ("service", "stage", "event_id", "topic", "error", "attempt", "reason", "topics", "status")
+_EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+"""What an event id looks like (intake makes UUIDs): anything else is not logged as one."""
+_current_event: ContextVar[str | None] = ContextVar("pso_current_event", default=None)
+
+
+@contextmanager
+def logging_event(key: bytes | str | None) -> Iterator[None]:
+    """Every log line made inside carries this event id (a message's key), if it looks like one."""
+    text = key.decode("ascii", "replace") if isinstance(key, bytes) else key
+    token = _current_event.set(text if text and _EVENT_ID.match(text) else None)
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
 
 
 class JsonFormatter(logging.Formatter):
@@ -28,6 +46,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         line |= current_ids()  # the trace and span the record was made in, if any
+        event_id = _current_event.get()
+        if event_id is not None:
+            line["event_id"] = event_id
         for key in _CONTEXT_KEYS:
             if key in record.__dict__:
                 line[key] = record.__dict__[key]

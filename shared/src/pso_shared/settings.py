@@ -32,6 +32,12 @@ class BaseServiceSettings(BaseSettings):
     """Where spans are sent by OTLP/HTTP, e.g. ``http://127.0.0.1:4318/v1/traces`` (a local Jaeger)."""
     traces_dir: Path | None = None
     """Spans are also written here as JSON lines, one file per process (tests read traces back)."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve Prometheus ``/metrics`` on this port (each process its own: ``--metrics-port`` overrides it)."""
+    metrics_host: str = "127.0.0.1"
+    """The address ``/metrics`` listens on; loopback unless a scraper elsewhere must reach it."""
+    otlp_metrics_endpoint: str | None = None
+    """Where metrics are pushed by OTLP/HTTP, e.g. ``http://127.0.0.1:4318/v1/metrics``."""
 
     @model_validator(mode="after")
     def _refuse_development_secrets(self) -> BaseServiceSettings:

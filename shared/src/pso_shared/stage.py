@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -30,7 +31,9 @@ from aiokafka import AIOKafkaProducer
 
 from pso_shared.errors import PermanentError, RetryableError
 from pso_shared.kafka import Headers, create_producer, send_durably
+from pso_shared.logs import logging_event
 from pso_shared.messages.lineage import Lineage, package_version
+from pso_shared.metrics import StageOutcome, count_dead_letter, count_stage_retry, record_stage_message
 from pso_shared.settings import StreamSettings
 
 logger = logging.getLogger(__name__)
@@ -43,6 +46,8 @@ class Origin:
     topic: str
     partition: int
     offset: int
+    replay: str | None = None
+    """The run id when a replay reads the message again from history."""
 
     def lineage(self, *, processor: str, package: str, revision: int | None = None, **versions: str) -> Lineage:
         """The lineage of a message derived from this one by ``processor`` (run by ``package``)."""
@@ -53,6 +58,7 @@ class Origin:
             source_revision=revision,
             processor=processor,
             processor_version=package_version(package),
+            replay=self.replay,
             **versions,
         )
 
@@ -154,6 +160,11 @@ class StageWorker:
         A message goes either to the handler's outputs or to the dead-letter topic, never nowhere:
         a failing dead-letter write is retried like any transient failure.
         """
+        with logging_event(key):
+            await self._process(value, key, origin)
+
+    async def _process(self, value: bytes, key: bytes | None, origin: Origin) -> None:
+        started = time.monotonic()
         attempt = 0
         dead_letter_reason: str | None = None
         while True:
@@ -167,9 +178,13 @@ class StageWorker:
                     dead_letter_reason = reason_of(exc)
                     continue
                 attempt += 1
+                count_stage_retry(self.stage)
                 logger.warning("%s: retrying a message after %s (attempt %d)", self.stage, type(exc).__name__, attempt)
                 await asyncio.sleep(backoff_s(attempt, self._settings.retry_backoff_max_s))
             else:
+                outcome = StageOutcome.PROCESSED if dead_letter_reason is None else StageOutcome.DEAD_LETTERED
+                # A replayed message is old by design: its age would only blur the live figure.
+                record_stage_message(self.stage, outcome, started=started, value=None if origin.replay else value)
                 return
 
     async def _dead_letter(self, value: bytes, key: bytes | None, origin: Origin, reason: str) -> None:
@@ -179,4 +194,5 @@ class StageWorker:
             ("pso-dlq-source", f"{origin.topic}/{origin.partition}/{origin.offset}".encode()),
         ]
         await self.publisher(self._dead_letter_topic, key=key or b"", value=value, headers=headers)
+        count_dead_letter(self.stage, self._dead_letter_topic)
         logger.warning("%s: dead-lettered %s: %s", self.stage, origin, reason)

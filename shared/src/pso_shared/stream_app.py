@@ -17,6 +17,7 @@ from mode.utils.times import want_seconds
 
 from pso_shared.kafka import ensure_topics
 from pso_shared.logs import configure_logging, logging_config
+from pso_shared.metrics import ConsumerLag, setup_metrics, watch_consumer_lag
 from pso_shared.settings import StreamSettings
 from pso_shared.stage import Origin, StageWorker
 from pso_shared.telemetry import setup_telemetry
@@ -82,11 +83,28 @@ def changelog_topics(app: faust.App) -> dict[str, dict[str, str]]:
     return topics
 
 
+def watch_lag(app: faust.App, settings: StreamSettings, *, stage: str) -> None:
+    """Measure the consumer group's lag on the app's agents' topics in the background, once started.
+
+    A task of the app's own, beside the agents: it awaits the broker only, never the agents' loop work.
+    """
+    sources = sorted({name for agent in app.agents.values() for name in getattr(agent.channel, "topics", ())})
+    lag = ConsumerLag(settings, group=app.conf.id, topics=sources)
+
+    async def measure_lag() -> None:
+        await watch_consumer_lag(lag, stage=stage)
+
+    app.task(measure_lag, traced=False)
+
+
 def run_stream_app(app: faust.App, settings: StreamSettings, topics: list[str], *, stage: str) -> None:
     """Create the pipeline's topics and the app's changelogs, then run the faust worker until SIGINT
     or SIGTERM."""
     configure_logging(stage, settings.log_level)
-    setup_telemetry(stage, settings, package=f"pso-{stage.split('-', maxsplit=1)[0]}")
+    package = f"pso-{stage.split('-', maxsplit=1)[0]}"
+    setup_telemetry(stage, settings, package=package)
+    if setup_metrics(stage, settings, package=package):
+        watch_lag(app, settings, stage=stage)
     changelogs = changelog_topics(app)
     asyncio.run(ensure_topics(settings, [*topics, *changelogs], configs=settings.topic_configs | changelogs))
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)

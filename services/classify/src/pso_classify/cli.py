@@ -16,6 +16,7 @@ from pso_classify.model import ClassifierInput, classify
 from pso_classify.settings import ClassifySettings
 from pso_shared.jsonl import run_over_reports
 from pso_shared.messages.classified import Classification
+from pso_shared.metrics import MetricsPortOption, with_metrics_port
 from pso_shared.report import EventReport
 from pso_shared.stream_app import run_stream_app
 
@@ -60,9 +61,9 @@ def evaluate(
 
 
 @commands.command()
-def worker() -> None:
+def worker(metrics_port: MetricsPortOption = None) -> None:
     """Run the stream worker: de-identified topic in, classified topic out."""
-    settings = ClassifySettings()
+    settings = with_metrics_port(ClassifySettings(), metrics_port)
     run_stream_app(create_app(settings), settings, settings.topics.all_names(), stage=STAGE)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib.resources import files
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
@@ -119,8 +120,9 @@ class Probabilities:
 
 
 @cache
-def artefact() -> ModelArtefact:
-    raw = (files("pso_classify") / "data" / "model.json.gz").read_bytes()
+def artefact(path: Path | None = None) -> ModelArtefact:
+    """The shipped model, or the one in ``path`` (a ``model.json.gz`` of another training run)."""
+    raw = path.read_bytes() if path is not None else (files("pso_classify") / "data" / "model.json.gz").read_bytes()
     return ModelArtefact.model_validate_json(gzip.decompress(raw))
 
 

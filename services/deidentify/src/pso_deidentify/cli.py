@@ -15,6 +15,7 @@ from pso_deidentify.policy import POLICIES
 from pso_deidentify.settings import DeidentifySettings
 from pso_deidentify.transform import deidentify_record
 from pso_shared.jsonl import run_over_reports
+from pso_shared.metrics import MetricsPortOption, with_metrics_port
 from pso_shared.stream_app import run_stream_app
 
 commands = typer.Typer(no_args_is_help=True, help="De-identify event reports.")
@@ -64,9 +65,9 @@ def evaluate(
 
 
 @commands.command()
-def worker() -> None:
+def worker(metrics_port: MetricsPortOption = None) -> None:
     """Run the stream worker: raw topic in, de-identified topic out."""
-    settings = DeidentifySettings()
+    settings = with_metrics_port(DeidentifySettings(), metrics_port)
     run_stream_app(create_app(settings), settings, settings.topics.all_names(), stage=STAGE)
 
 

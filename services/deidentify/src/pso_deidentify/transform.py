@@ -26,7 +26,11 @@ def deidentify_event(raw: RawEvent, *, policy: Policy, key: bytes) -> Deidentifi
     """De-identify one raw event under ``policy``, pseudonymising with ``key``."""
     record = deidentify_record(raw.report, policy=policy, key=key)
     return DeidentifiedEvent(
-        event_id=raw.event_id, correlation_id=raw.correlation_id, revision=raw.revision, **dict(record)
+        event_id=raw.event_id,
+        correlation_id=raw.correlation_id,
+        revision=raw.revision,
+        received_at=raw.received_at,
+        **dict(record),
     )
 
 

@@ -8,12 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.routing import Route
 
+from pso_intake.audit import EventAuditor
+from pso_intake.audit_routes import router as audit_router
 from pso_intake.publisher import RawEventPublisher
 from pso_intake.registry import ReportRegistry
 from pso_intake.routes import router, submit_event_directly
 from pso_intake.settings import IntakeSettings
 from pso_intake.status import EventStatusReader
 from pso_intake.submission import Submitter
+from pso_shared.access_log import AccessLog
 from pso_shared.apikeys import ApiKeyStore
 from pso_shared.http.auth import Authenticator
 from pso_shared.http.problems import install_problem_handlers
@@ -39,6 +42,8 @@ def create_app(settings: IntakeSettings) -> FastAPI:
         ring = KeyRing(database, master_key_from_secret(settings.master_key_secret()))
         app.state.submitter = Submitter(registry, publisher, ring)
         app.state.status_reader = EventStatusReader(registry, database)
+        app.state.auditor = EventAuditor(settings, registry, database)
+        app.state.access_log = AccessLog(database)
         try:
             await publisher.is_ready()  # connect early; a broker that is down is not fatal
             yield
@@ -49,6 +54,7 @@ def create_app(settings: IntakeSettings) -> FastAPI:
     app = FastAPI(title="PSO intake", version="1", lifespan=lifespan)
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(audit_router)
     # First in line, so it answers before FastAPI's route of the same path (which documents it).
     app.router.routes.insert(0, Route("/v1/events", submit_event_directly, methods=["POST"]))
     install_problem_handlers(

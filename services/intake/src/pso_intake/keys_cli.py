@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
 from pymongo.asynchronous.database import AsyncDatabase
 
+from pso_intake.cli_store import with_database
 from pso_intake.settings import IntakeSettings
 from pso_shared.apikeys import ApiKey, ApiKeyStore, Role
-from pso_shared.errors import StoreUnavailableError
 from pso_shared.sealing import KeyRing, master_key_from_secret
-from pso_shared.store import Document, create_store_client, store_database
+from pso_shared.store import Document
 
 commands = typer.Typer(no_args_is_help=True, help="Manage API keys. Keys are shown once, at creation.")
 _T = TypeVar("_T")
 
 
 def _with_store(action: Callable[[ApiKeyStore], Awaitable[_T]]) -> _T:
-    return _with_database(lambda database, _: action(ApiKeyStore(database)))
-
-
-def _with_database(action: Callable[[AsyncDatabase[Document], IntakeSettings], Awaitable[_T]]) -> _T:
-    settings = IntakeSettings()
-
-    async def run() -> _T:
-        client = create_store_client(settings)
-        try:
-            return await action(store_database(client, settings), settings)
-        finally:
-            await client.close()
-
-    try:
-        return asyncio.run(run())
-    except StoreUnavailableError:
-        typer.echo("Error: the store is not reachable (PSO_INTAKE_STORE_URI); is it running? (pso up)", err=True)
-        raise typer.Exit(code=1) from None
+    return with_database(lambda database, _: action(ApiKeyStore(database)))
 
 
 def _describe(key: ApiKey) -> str:
@@ -87,5 +69,5 @@ def shred(
     async def destroy(database: AsyncDatabase[Document], settings: IntakeSettings) -> int:
         return await KeyRing(database, master_key_from_secret(settings.master_key_secret())).shred(org)
 
-    count = _with_database(destroy)
+    count = with_database(destroy)
     typer.echo(f"shredded {count} data key(s) of {org}")

@@ -164,6 +164,14 @@ class ReportRegistry:
             return None  # not reached while the entry is revision 1's mark; kept as a guard
         return EventEntry(event_id=event_id, org_id=str(entry["org_id"]), revision=revision)
 
+    async def first_claimed_at(self, event_id: str) -> float | None:
+        """When the event's first revision was claimed (epoch seconds): nothing of it is in the log
+        from before then, so an audit reads the log from there."""
+        async with store_errors():
+            entry = await self._reports.find_one({"_id": event_entry_id(event_id)})
+            claim = await self._reports.find_one({"_id": claim_id(str(entry["report_key"]), 1)}) if entry else None
+        return float(claim["claimed_at"]) if claim else None
+
     async def _latest_produced(self, key: str) -> int:
         latest, claim = await self._latest_claim(key)
         while claim is not None and not await self._is_produced(claim):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
@@ -15,13 +17,18 @@ from pso_intake.publisher import RawEventPublisher
 from pso_intake.settings import IntakeSettings
 from pso_intake.status import EventStatus, EventStatusReader
 from pso_intake.submission import Accepted, Submitter
+from pso_shared.access_log import AccessLog, api_access
 from pso_shared.apikeys import ApiKey, Role
+from pso_shared.errors import BrokerUnavailableError, StoreUnavailableError
 from pso_shared.http.auth import Caller, caller_of
 from pso_shared.http.problems import ProblemError, problem_responses
+from pso_shared.metrics import count_intake
 from pso_shared.report import EventReport
 from pso_shared.validation import FieldProblem, field_path, problems_of
 
 router = APIRouter()
+
+STATUS_READ = "event_status.read"
 
 JSON = "application/json"
 
@@ -110,9 +117,17 @@ async def submit_event_directly(request: Request) -> Response:
 async def _submit(
     request: Request, caller: ApiKey, submitter: Submitter, settings: IntakeSettings, correlation_id: str | None
 ) -> Response:
-    body = await read_limited_body(request, settings.max_body_bytes)
-    report = parse_report(body, request.headers.get("content-type", ""), caller)
-    accepted = await submitter.submit(report, caller, correlation_id)
+    try:
+        body = await read_limited_body(request, settings.max_body_bytes)
+        report = parse_report(body, request.headers.get("content-type", ""), caller)
+        accepted = await submitter.submit(report, caller, correlation_id)
+    except ProblemError:
+        count_intake("rejected")
+        raise
+    except (BrokerUnavailableError, StoreUnavailableError):
+        count_intake("unavailable")
+        raise
+    count_intake(accepted.status)
     # Serialised here rather than by FastAPI, which would validate the model it was just given again.
     return Response(
         accepted.model_dump_json(), status_code=200 if accepted.status == "duplicate" else 202, media_type=JSON
@@ -131,6 +146,8 @@ async def submit_batch_of_events(
     body = await read_limited_body(request, settings.max_body_bytes)
     require_json(request.headers.get("content-type", ""))
     result = await submit_batch(parse_items(body), submitter, caller, correlation_id)
+    for status, count in Counter(item.status for item in result.items).items():
+        count_intake(status, count)
     return Response(result.model_dump_json(), media_type=JSON)
 
 
@@ -178,7 +195,16 @@ def parse_report(body: bytes, content_type: str, caller: ApiKey) -> EventReport:
 async def event_status(event_id: Annotated[str, Path(max_length=64)], caller: Caller, request: Request) -> EventStatus:
     """Where an event is. Only its own organisation's keys (and PSO keys) see it; others get 404."""
     reader: EventStatusReader = request.app.state.status_reader
-    return await reader.status(event_id, caller)
+    access: AccessLog = request.app.state.access_log
+    resource = f"event:{event_id}"
+    try:
+        status = await reader.status(event_id, caller)
+    except ProblemError as exc:
+        if exc.status == HTTPStatus.NOT_FOUND:
+            await access.record(api_access(caller, action=STATUS_READ, resource=resource, outcome="not_found"))
+        raise
+    await access.record(api_access(caller, action=STATUS_READ, resource=resource, outcome="granted"))
+    return status
 
 
 @router.get("/healthz")

@@ -39,7 +39,7 @@ class Submitter:
         if not decision.produce:
             return Accepted(event_id=decision.event_id, revision=decision.revision, status="duplicate")
         try:
-            await self._publisher.publish(await self._sealed(report, canonical, decision, correlation_id))
+            await self._publisher.publish(await self._sealed(report, canonical, decision, correlation_id, caller))
         except (BrokerUnavailableError, StoreUnavailableError):
             await self._registry.abandon(decision)
             raise
@@ -75,7 +75,7 @@ class Submitter:
         again = asyncio.gather(
             *(self.submit(reports[i], caller, correlation_id) for i in seen_before), return_exceptions=True
         )
-        produced = await self._produce_new(reports, canonical, new, correlation_id)
+        produced = await self._produce_new(reports, canonical, new, correlation_id, caller)
         outcomes.update(zip((i for i, _ in new), produced, strict=True))
         outcomes.update(zip(seen_before, await again, strict=True))
         return [outcomes[i] for i in range(len(reports))]
@@ -86,10 +86,13 @@ class Submitter:
         canonical: dict[int, bytes],
         new: list[tuple[int, Decision]],
         correlation_id: str | None,
+        caller: ApiKey,
     ) -> list[Accepted | BaseException]:
         """Seal, produce and mark the reports whose first revision this request claimed."""
         try:
-            events = [await self._sealed(reports[i], canonical[i], decision, correlation_id) for i, decision in new]
+            events = [
+                await self._sealed(reports[i], canonical[i], decision, correlation_id, caller) for i, decision in new
+            ]
             published: list[BaseException | None] = list(await self._publisher.publish_many(events))
         except (StoreUnavailableError, BrokerUnavailableError) as exc:
             published = [exc] * len(new)
@@ -113,13 +116,14 @@ class Submitter:
         return outcomes
 
     async def _sealed(
-        self, report: EventReport, canonical: bytes, decision: Decision, correlation_id: str | None
+        self, report: EventReport, canonical: bytes, decision: Decision, correlation_id: str | None, caller: ApiKey
     ) -> SealedRawEvent:
         return SealedRawEvent(
             event_id=decision.event_id,
             correlation_id=correlation_id or decision.event_id,
             revision=decision.revision,
             received_at=utc_now(),
+            submitted_by=caller.key_id,
             sealed_report=await self._ring.seal(
                 report.provider.org_id, canonical, associated_data(decision.event_id, decision.revision)
             ),

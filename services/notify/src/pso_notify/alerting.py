@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from opentelemetry import propagate
+
 from pso_notify.deliveries import Delivery, DeliveryStore, delivery_id
 from pso_notify.store import AlertStatus, NotifyStore
 from pso_notify.subscription_store import SubscriptionStore
@@ -55,8 +57,11 @@ class AlertRaiser:
 
 
 def plan_deliveries(alert: Alert, subscriptions: list[Subscription]) -> list[Delivery]:
-    """One delivery per active queued channel of every subscription the alert matches."""
+    """One delivery per active queued channel of every subscription the alert matches, each carrying
+    the current trace (the event's) for its attempts, which run later in the dispatcher's task."""
     now = utc_now()
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
     return [
         Delivery(
             delivery_id=delivery_id(alert.alert_id, s.subscription_id, c.channel_id),
@@ -66,6 +71,7 @@ def plan_deliveries(alert: Alert, subscriptions: list[Subscription]) -> list[Del
             channel_type=c.type,
             owner_org_id=s.owner_org_id,
             created_at=now,
+            trace_parent=carrier.get("traceparent"),
         )
         for s in subscriptions
         if matches(s, alert)

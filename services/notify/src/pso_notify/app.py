@@ -20,6 +20,8 @@ from pso_notify.settings import NotifySettings
 from pso_notify.signal_agent import install_signal_agent
 from pso_shared.kafka import Headers, broker_errors, create_producer
 from pso_shared.messages.alerts import Alert
+from pso_shared.metrics import count_dead_letter
+from pso_shared.replay import ReplayableStage
 from pso_shared.stage import Publisher, StageWorker
 from pso_shared.stream_app import create_stream_app, faust_app
 from pso_shared.topics import Topic
@@ -28,18 +30,29 @@ STAGE = "notify"
 SIGNALS = "notify-signals"
 
 
-def create_app(settings: NotifySettings) -> faust.App:
+def create_worker(settings: NotifySettings, *, dispatch: bool = False) -> StageWorker:
+    """The worker over classified events; with ``dispatch``, it also runs the delivery loop."""
     rules = RulesSource(settings.rules_file, check_every_s=settings.rules_reload_s)
-    resources = NotifyResources(settings, rules, dispatch=True)
-    worker = StageWorker(
+    resources = NotifyResources(settings, rules, dispatch=dispatch)
+    return StageWorker(
         stage=STAGE,
         settings=settings,
         dead_letter_topic=settings.topics.dead_letter(Topic.CLASSIFIED),
         handler=build_handler(settings, resources),
         resources=resources,
     )
+
+
+def create_app(settings: NotifySettings) -> faust.App:
+    worker = create_worker(settings, dispatch=True)
     source = settings.topics.name(Topic.CLASSIFIED)
     return create_stream_app(stage=STAGE, settings=settings, source_topic=source, worker=worker)
+
+
+# A replay raises and plans what is new; the stream workers' delivery loops send it.
+REPLAYABLE = ReplayableStage(
+    name=STAGE, package="pso-notify", source=Topic.CLASSIFIED, settings=NotifySettings, worker=create_worker
+)
 
 
 class SignalSink:
@@ -58,6 +71,7 @@ class SignalSink:
         headers: Headers = [("pso-dlq-reason", reason.encode()), ("pso-dlq-stage", SIGNALS.encode())]
         topic = self._settings.topics.dead_letter(Topic.SIGNALS)
         await (await self._started())(topic, key=b"", value=value, headers=headers)
+        count_dead_letter(SIGNALS, topic)
 
     async def _started(self) -> Publisher:
         self._lock = self._lock or asyncio.Lock()

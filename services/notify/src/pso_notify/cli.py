@@ -16,6 +16,7 @@ from pso_notify.rules_config import RulesFileError, load_rules
 from pso_notify.settings import NotifySettings
 from pso_shared.errors import PipelineError
 from pso_shared.logs import configure_logging
+from pso_shared.metrics import MetricsPortOption, setup_metrics, with_metrics_port
 from pso_shared.store import create_store_client, store_database
 from pso_shared.stream_app import run_stream_app
 from pso_shared.telemetry import setup_telemetry
@@ -35,27 +36,28 @@ def _rules_checked(settings: NotifySettings) -> None:
 
 
 @commands.command()
-def worker() -> None:
+def worker(metrics_port: MetricsPortOption = None) -> None:
     """Run the stream worker: classified events in; store, alerts, signals and deliveries out."""
-    settings = NotifySettings()
+    settings = with_metrics_port(NotifySettings(), metrics_port)
     _rules_checked(settings)
     run_stream_app(create_app(settings), settings, settings.topics.all_names(), stage=STAGE)
 
 
 @commands.command()
-def signals() -> None:
+def signals(metrics_port: MetricsPortOption = None) -> None:
     """Run the signals worker: observations in; windowed tables, cross-provider and spike alerts out."""
-    settings = NotifySettings()
+    settings = with_metrics_port(NotifySettings(), metrics_port)
     _rules_checked(settings)
     run_stream_app(create_signals_app(settings), settings, settings.topics.all_names(), stage=SIGNALS)
 
 
 @commands.command()
-def serve() -> None:
+def serve(metrics_port: MetricsPortOption = None) -> None:
     """Serve the subscriptions API and the live alert stream on PSO_NOTIFY_HOST:PSO_NOTIFY_PORT."""
-    settings = NotifySettings()
+    settings = with_metrics_port(NotifySettings(), metrics_port)
     configure_logging("notify-api", settings.log_level)
     setup_telemetry("notify-api", settings, package="pso-notify")
+    setup_metrics("notify-api", settings, package="pso-notify")  # FastAPI records the request metrics itself
     uvicorn.run(
         create_api(settings),
         host=settings.host,

@@ -66,6 +66,8 @@ class Delivery(BaseModel):
     delivered_at: datetime | None = None
     last_reason: str | None = None
     history: list[Attempt] = Field(default_factory=list)
+    trace_parent: str | None = None
+    """The W3C ``traceparent`` of the event that raised the alert: each attempt's span joins its trace."""
 
 
 def delivery_id(alert_id: str, subscription_id: str, channel_id: str) -> str:

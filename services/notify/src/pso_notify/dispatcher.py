@@ -19,6 +19,10 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
+from opentelemetry import propagate, trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
 from pso_notify.deliveries import Attempt, Delivery, DeliveryStatus, DeliveryStore, QueueEntry, attempt_of
 from pso_notify.outcome import AttemptResult, Outcome
 from pso_notify.settings import NotifySettings
@@ -27,11 +31,38 @@ from pso_notify.subscription_store import SubscriptionStore, channel_of
 from pso_notify.subscriptions import Channel, ChannelStatus
 from pso_shared.errors import RetryableError
 from pso_shared.messages.alerts import Alert
+from pso_shared.metrics import record_delivery_attempt, record_pipeline_latency
 from pso_shared.stage import backoff_s
 
 logger = logging.getLogger(__name__)
 
 _ALERTS_KEPT = 1000
+
+_tracer = trace.get_tracer(__name__)
+
+_FAILURE_CODES = (
+    # (a word of the reason, its code), the first match wins. Reasons name a status, an error type or
+    # the kind of address refused (see ``webhook`` and ``email``), never the address itself.
+    ("DNS resolution timed out", "dns_timeout"),
+    ("DNS resolution", "dns"),
+    ("does not resolve", "dns"),
+    ("gaierror", "dns"),
+    ("SSL", "tls"),
+    ("Timeout", "timeout"),
+    ("Refused", "refused"),
+    ("ConnectError", "refused"),
+    ("Disconnected", "disconnected"),
+    ("ConnectionReset", "disconnected"),
+    ("ReadError", "disconnected"),
+    ("WriteError", "disconnected"),
+    ("ProtocolError", "protocol"),
+    ("resolves to", "unsafe_destination"),
+    ("webhook URL must", "unsafe_destination"),
+    ("not a valid port", "invalid_url"),
+    ("not a valid URL", "invalid_url"),
+    ("secret", "invalid_secret"),
+    ("not delivered by queue", "unsupported_channel"),
+)
 
 
 class WebhookChannel(Protocol):
@@ -51,6 +82,21 @@ def retry_delay_s(attempts: int, settings: NotifySettings) -> float:
     out but still grow."""
     step = min(settings.delivery_max_backoff_s, settings.delivery_first_retry_s * 2 ** max(0, attempts - 1))
     return float(step / 2 + random.uniform(0, step / 2))  # noqa: S311 - jitter, not crypto
+
+
+def failure_code(result: AttemptResult) -> str | None:
+    """A failed attempt's reason as a short code for a metric label (``http_5xx``, ``smtp_4xx``, ``timeout``,
+    ``refused``...), ``other`` when none fits; ``None`` for a delivered one."""
+    if result.outcome is Outcome.DELIVERED:
+        return None
+    if result.outcome is Outcome.GONE:
+        return "gone"
+    reason = result.reason or ""
+    if result.status_code is not None:
+        if reason.startswith("SMTP"):
+            return "smtp_auth" if "authentication" in reason else f"smtp_{result.status_code // 100}xx"
+        return f"http_{result.status_code // 100}xx"
+    return next((code for word, code in _FAILURE_CODES if word in reason), "other")
 
 
 def webhook_body(alert: Alert) -> bytes:
@@ -110,7 +156,8 @@ class Dispatcher:
     async def run_once(self) -> int:
         """Send every delivery due now (in batches); return how many were attempted."""
         limit = self._settings.delivery_concurrency * 4
-        entries = await self._deliveries.due(limit=limit)
+        with suppress_instrumentation():  # an idle poll every few seconds would be a trace of its own
+            entries = await self._deliveries.due(limit=limit)
         tasks = [asyncio.create_task(self._claimed(entry)) for entry in entries]
         results = await asyncio.gather(*tasks, return_exceptions=True)
         for result in results:
@@ -124,11 +171,9 @@ class Dispatcher:
 
     async def _claimed(self, entry: QueueEntry) -> bool:
         async with self._slots:
-            if not await self._deliveries.claim(entry, lease_s=self._settings.delivery_lease_s):
-                return False  # another worker has it
-            delivery = await self._deliveries.get(entry.delivery_id)
-            if delivery is None or delivery.status is not DeliveryStatus.PENDING:
-                await self._deliveries.drop_from_queue(entry.delivery_id)
+            with suppress_instrumentation():  # the queue's bookkeeping; the attempt is traced below
+                delivery = await self._claim(entry)
+            if delivery is None:
                 return False
             try:
                 await self._attempt(delivery)
@@ -139,22 +184,64 @@ class Dispatcher:
                 raise
             return True
 
+    async def _claim(self, entry: QueueEntry) -> Delivery | None:
+        """The entry's delivery, if this worker got the entry and the delivery is still to be sent."""
+        if not await self._deliveries.claim(entry, lease_s=self._settings.delivery_lease_s):
+            return None  # another worker has it
+        delivery = await self._deliveries.get(entry.delivery_id)
+        if delivery is None or delivery.status is not DeliveryStatus.PENDING:
+            await self._deliveries.drop_from_queue(entry.delivery_id)
+            return None
+        return delivery
+
     async def _attempt(self, delivery: Delivery) -> None:
+        """One attempt, as a span in the trace of the event that raised the alert (a root span for a
+        delivery planned before deliveries carried it). Its attributes name no URL, address or recipient."""
+        parent = propagate.extract({"traceparent": delivery.trace_parent} if delivery.trace_parent else {})
+        attributes: dict[str, str | int] = {
+            "pso.delivery_id": delivery.delivery_id,
+            "pso.channel_type": delivery.channel_type,
+            "pso.attempt": delivery.attempts + 1,
+        }
+        with _tracer.start_as_current_span(
+            "pso.delivery.attempt",
+            context=parent,
+            kind=SpanKind.INTERNAL,
+            attributes=attributes,
+            record_exception=False,  # an exception's message may hold what it failed on
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                outcome, failure = await self._attempt_once(delivery)
+            except Exception as exc:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                raise
+            span.set_attribute("pso.outcome", outcome)
+            if failure is not None:
+                span.set_status(Status(StatusCode.ERROR, failure))
+
+    async def _attempt_once(self, delivery: Delivery) -> tuple[str, str | None]:
+        """Send the delivery unless it can no longer be sent; its outcome and failure code."""
         found = await self._subscriptions.with_secret(delivery.subscription_id)
         subscription, secret = found if found else (None, "")
         channel = channel_of(subscription, delivery.channel_id) if subscription else None
         if subscription is None or channel is None or not subscription.enabled:
             await self._deliveries.cancel(delivery, "the subscription or channel was removed or disabled")
-            return
+            return "cancelled", None
         if channel.status is ChannelStatus.DISABLED:
             await self._deliveries.dead_letter(delivery, None, f"endpoint disabled: {channel.disabled_reason}")
-            return
+            return "dead", "endpoint_disabled"
         alert = await self._alert(delivery.alert_id)
         if alert is None:
             await self._deliveries.dead_letter(delivery, None, "the alert is no longer in the store")
-            return
+            return "dead", "alert_missing"
         result = await self._send(delivery, channel, alert, secret)
+        failure = failure_code(result)
+        record_delivery_attempt(channel.type, result.outcome.value, failure)
+        if result.outcome is Outcome.DELIVERED:
+            record_pipeline_latency("delivery", alert.received_at)
         await self._record(delivery, result)
+        return result.outcome.value, failure
 
     async def _alert(self, alert_id: str) -> Alert | None:
         """Alerts never change once recorded, and one alert has many deliveries: read each once."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 
 from pymongo import AsyncMongoClient
@@ -81,7 +82,9 @@ class NotifyResources:
             on_planned=dispatcher.wake,
         )
         if self._dispatch:
-            self._dispatch_task = asyncio.create_task(dispatcher.run(), name="notify-dispatcher")
+            # An empty context: the loop must not inherit the span of the message that started the worker.
+            loop_context = contextvars.Context()
+            self._dispatch_task = asyncio.create_task(dispatcher.run(), name="notify-dispatcher", context=loop_context)
         self.ready.set()
 
     @property

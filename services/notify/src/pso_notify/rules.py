@@ -55,6 +55,7 @@ def immediate_alert(event: ClassifiedEvent, rules: ImmediateRules, rules_version
         event_id=event.event_id,
         correlation_id=event.correlation_id,
         revision=event.revision,
+        received_at=event.received_at,
         alert_id=f"{IMMEDIATE}:{event.event_id}",
         rule=IMMEDIATE,
         rules_version=rules_version,

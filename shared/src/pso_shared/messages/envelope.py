@@ -24,6 +24,10 @@ class Envelope(BaseModel):
     correlation_id: str = Field(min_length=1, max_length=64)
     produced_at: UtcDatetime = Field(default_factory=utc_now)
     revision: int = Field(default=1, ge=1)
+    received_at: UtcDatetime | None = Field(
+        default=None,
+        description="When intake accepted the revision this message is about (for end-to-end latency).",
+    )
     lineage: Lineage | None = Field(
         default=None, description="For a derived message: its input's position and what produced it."
     )

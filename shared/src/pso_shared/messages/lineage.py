@@ -25,6 +25,9 @@ class Lineage(BaseModel):
     policy_version: str | None = Field(default=None, description="De-identification policy, for deidentify.")
     model_version: str | None = Field(default=None, description="Classifier model, for classify.")
     rules_version: str | None = Field(default=None, description="Alert rules, for notify.")
+    replay: str | None = Field(
+        default=None, max_length=64, description="The run id, when a replay (``pso replay``) re-derived it."
+    )
 
 
 @cache

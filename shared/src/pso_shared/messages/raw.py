@@ -6,7 +6,7 @@ see ``pso_shared.sealing``); ``RawEvent`` is the same event opened, in memory on
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from pso_shared.messages.envelope import Envelope
 from pso_shared.report import EventReport
@@ -34,4 +34,7 @@ class SealedRawEvent(Envelope):
     """What the raw topic carries: the envelope in clear, the whole report encrypted."""
 
     received_at: UtcDatetime
+    submitted_by: str | None = Field(
+        default=None, max_length=64, description="The id (never the secret) of the API key that submitted it."
+    )
     sealed_report: SealedPayload
