@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gzip
+import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -72,6 +75,47 @@ async def scraped_once(port: int, done: Callable[[Samples], bool], *, within_s: 
         await asyncio.sleep(0.5)
 
 
+class OtlpCollector:
+    """Stands in for an OpenTelemetry collector's OTLP/HTTP metrics receiver: keeps what is posted."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        self.content_types: set[str] = set()
+        collector = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                collector.content_types.add(self.headers.get("content-type", ""))
+                collector.bodies.append(
+                    gzip.decompress(body) if self.headers.get("content-encoding") == "gzip" else body
+                )
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1/metrics"
+
+    def start(self) -> OtlpCollector:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_for(self, needle: bytes, *, within_s: float) -> bool:
+        deadline = time.monotonic() + within_s
+        while not any(needle in body for body in list(self.bodies)):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+
 @pytest.fixture
 def receiver() -> Iterator[WebhookReceiver]:
     receiver = WebhookReceiver(secret_for={}, script=[503]).start()  # the first attempt fails, the retry lands
@@ -109,8 +153,12 @@ async def test_a_stage_worker_counts_its_messages_and_measures_its_lag(
     pipeline_config: PipelineConfig, kafka: KafkaBroker, topic_prefix: str
 ) -> None:
     port = free_port()
+    collector = OtlpCollector().start()
+    pushed = {"PSO_CLASSIFY_OTLP_METRICS_ENDPOINT": collector.url, "OTEL_METRIC_EXPORT_INTERVAL": "500"}
     config = dataclasses.replace(
-        pipeline_config, metrics_ports={"classify": port}, extra_env={"PSO_CLASSIFY_COMMIT_INTERVAL_S": "0.2"}
+        pipeline_config,
+        metrics_ports={"classify": port},
+        extra_env={"PSO_CLASSIFY_COMMIT_INTERVAL_S": "0.2", **pushed},
     )
     await create_topics(kafka.bootstrap_servers, topic_prefix)
     raw = RawEvent(
@@ -132,7 +180,11 @@ async def test_a_stage_worker_counts_its_messages_and_measures_its_lag(
             return done and len(lags) == 3 and not any(lags.values())
 
         samples = await scraped_once(port, caught_up, within_s=90)
+        # The same series are pushed by OTLP/HTTP (protobuf): the names are in the payload as strings.
+        assert collector.wait_for(b"pso.stage.events", within_s=10)
+        assert collector.content_types == {"application/x-protobuf"}
     finally:
+        collector.stop()
         processes.stop_all()
 
     assert value(samples, "pso_stage_events_total", stage="classify", outcome="processed") == 1

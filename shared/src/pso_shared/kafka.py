@@ -65,6 +65,21 @@ async def ensure_topics(
     """Create the topics that do not exist yet, and give every topic named in ``configs`` exactly those
     settings (existing ones too: a changed retention applies at the next start)."""
     configs = configs or {}
+    async with _admin(settings) as admin:
+        existing = set(await admin.list_topics())
+        names = list(names)
+        missing = [n for n in names if n not in existing]
+        if missing:
+            await _create(admin, missing, settings.kafka_partitions, configs)
+        configured = [n for n in names if n in existing and n in configs]
+        if configured:
+            resources = [ConfigResource(ConfigResourceType.TOPIC, n, dict(configs[n])) for n in configured]
+            await admin.alter_configs(resources)
+
+
+@asynccontextmanager
+async def _admin(settings: KafkaSettings) -> AsyncIterator[AIOKafkaAdminClient]:
+    """A started admin client; broker failures inside become ``BrokerUnavailableError``."""
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         request_timeout_ms=int(settings.kafka_request_timeout_s * 1000),
@@ -72,15 +87,7 @@ async def ensure_topics(
     async with broker_errors():
         await admin.start()
         try:
-            existing = set(await admin.list_topics())
-            names = list(names)
-            missing = [n for n in names if n not in existing]
-            if missing:
-                await _create(admin, missing, settings.kafka_partitions, configs)
-            configured = [n for n in names if n in existing and n in configs]
-            if configured:
-                resources = [ConfigResource(ConfigResourceType.TOPIC, n, dict(configs[n])) for n in configured]
-                await admin.alter_configs(resources)
+            yield admin
         finally:
             await admin.close()
 
@@ -88,18 +95,10 @@ async def ensure_topics(
 async def topic_partitions(settings: KafkaSettings, topics: list[str]) -> list[TopicPartition]:
     """The partitions of those of ``topics`` that exist (listed first: asking a broker for the metadata
     of a missing topic may create it)."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        request_timeout_ms=int(settings.kafka_request_timeout_s * 1000),
-    )
-    async with broker_errors():
-        await admin.start()
-        try:
-            existing = set(await admin.list_topics())
-            wanted = [t for t in topics if t in existing]
-            described = await admin.describe_topics(wanted) if wanted else []
-        finally:
-            await admin.close()
+    async with _admin(settings) as admin:
+        existing = set(await admin.list_topics())
+        wanted = [t for t in topics if t in existing]
+        described = await admin.describe_topics(wanted) if wanted else []
     return sorted(
         TopicPartition(t["topic"], p["partition"]) for t in described if not t["error_code"] for p in t["partitions"]
     )
@@ -107,14 +106,8 @@ async def topic_partitions(settings: KafkaSettings, topics: list[str]) -> list[T
 
 async def topic_configs(settings: KafkaSettings, names: list[str]) -> dict[str, dict[str, str]]:
     """The current configuration of these topics, by name (for checks and ``pso status``)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    async with broker_errors():
-        await admin.start()
-        try:
-            resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
-            responses = await admin.describe_configs(resources)
-        finally:
-            await admin.close()
+    async with _admin(settings) as admin:
+        responses = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
     found: dict[str, dict[str, str]] = {}
     for response in responses:
         for _error, _message, _type, name, entries in response.resources:

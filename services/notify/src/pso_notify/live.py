@@ -29,11 +29,10 @@ from types import TracebackType
 from typing import Any, NamedTuple
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import OffsetOutOfRangeError
 
 from pso_shared.errors import PermanentError
-from pso_shared.kafka import broker_errors
+from pso_shared.kafka import broker_errors, topic_partitions
 from pso_shared.settings import KafkaSettings
 from pso_shared.topics import Topic
 
@@ -330,28 +329,12 @@ class AlertTail:
 
         Notify creates the topic at start; right after, the metadata may not list it yet.
         """
-        admin = AIOKafkaAdminClient(
-            bootstrap_servers=self._settings.kafka_bootstrap_servers,
-            client_id=self._client_id,
-            request_timeout_ms=int(self._settings.kafka_request_timeout_s * 1000),
-        )
-        await admin.start()
-        try:
-            async with asyncio.timeout(self._settings.kafka_request_timeout_s):
-                while True:
-                    partitions = _partitions_of(await admin.describe_topics([self._topic]), self._topic)
-                    if partitions:
-                        return partitions
-                    await asyncio.sleep(_METADATA_RETRY_S)
-        finally:
-            await admin.close()
-
-
-def _partitions_of(described: list[Any], topic: str) -> list[int]:
-    for entry in described:
-        if entry["topic"] == topic and entry["error_code"] == 0:
-            return sorted(p["partition"] for p in entry["partitions"])
-    return []
+        async with asyncio.timeout(self._settings.kafka_request_timeout_s):
+            while True:
+                partitions = [tp.partition for tp in await topic_partitions(self._settings, [self._topic])]
+                if partitions:
+                    return partitions
+                await asyncio.sleep(_METADATA_RETRY_S)
 
 
 def _by_partition(offsets: Mapping[Any, int]) -> dict[int, int]:
