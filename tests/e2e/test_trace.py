@@ -39,6 +39,23 @@ def chain_up(span: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> list[str
     return names
 
 
+def check_stage_attributes(spans: list[dict[str, Any]], prefix: str, event_id: str) -> None:
+    """Each stage's span names the event and the version that decided its output; intake's the event."""
+    by_name = {s["name"]: s["attributes"] for s in spans}
+    versions = {
+        Topic.RAW: "pso.policy_version",
+        Topic.DEIDENTIFIED: "pso.model_version",
+        Topic.CLASSIFIED: "pso.rules_version",
+    }
+    for topic, version in versions.items():
+        attributes = by_name[f"{prefix}{topic} process"]
+        assert attributes["pso.event_id"] == event_id
+        assert attributes["pso.revision"] == 1
+        assert attributes[version]
+    intake = [s for s in spans if s["resource"]["attributes"]["service.name"] == "intake"]
+    assert any(s["attributes"].get("pso.event_id") == event_id for s in intake), "the request's span names it too"
+
+
 async def test_one_report_is_one_trace_through_the_four_services(
     pipeline_config: PipelineConfig, receiver: WebhookReceiver, tmp_path: Path
 ) -> None:
@@ -78,6 +95,7 @@ async def test_one_report_is_one_trace_through_the_four_services(
         f"{prefix}{Topic.RAW} send",
         "POST /v1/events",
     ]
+    check_stage_attributes(spans, prefix, response.json()["event_id"])
     (alert,) = [s for s in spans if s["name"] == f"{prefix}{Topic.ALERTS} send"]  # a severe fall: one alert
     assert chain_up(alert, by_id)[1:] == chain_up(notify, by_id)
     trace_id = notify["context"]["trace_id"]

@@ -48,6 +48,15 @@ class JsonLinesSpanExporter(SpanExporter):
         self._file.close()
 
 
+def annotate(**attributes: str | int | None) -> None:
+    """Name what the current span is about as ``pso.<name>`` attributes (an event id, a revision, the
+    policy, model or rules version), so traces can be searched by them. Never pass identifying data."""
+    span = trace.get_current_span()
+    for name, value in attributes.items():
+        if value is not None:
+            span.set_attribute(f"pso.{name}", value)
+
+
 def _failed_command(span: Any, event: Any) -> None:
     """A failed store command's span keeps the error code, never the server's message."""
     span.set_attribute("db.response.status_code", str(getattr(event, "failure", {}).get("code", "")))

@@ -7,6 +7,7 @@ from pso_classify.settings import ClassifySettings
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.messages.deidentified import DeidentifiedEvent
 from pso_shared.stage import Handler, Origin, Publisher
+from pso_shared.telemetry import annotate
 from pso_shared.topics import Topic
 from pso_shared.validation import parse_message
 
@@ -26,6 +27,7 @@ def build_handler(settings: ClassifySettings) -> Handler:
 
     async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:
         event = classify_event(parse_message(DeidentifiedEvent, value), model)
+        annotate(event_id=event.event_id, revision=event.revision, model_version=event.classification.model_version)
         lineage = origin.lineage(
             processor="classify",
             package="pso-classify",

@@ -13,6 +13,7 @@ from pso_shared.messages.raw import SealedRawEvent
 from pso_shared.sealing import KeyRing, master_key_from_secret, unseal_event
 from pso_shared.stage import Handler, Origin, Publisher
 from pso_shared.store import Document, create_store_client, store_database
+from pso_shared.telemetry import annotate
 from pso_shared.topics import Topic
 from pso_shared.validation import parse_message
 
@@ -48,6 +49,7 @@ def build_handler(settings: DeidentifySettings, resources: DeidentifyResources) 
             raise RuntimeError(msg)
         raw = await unseal_event(parse_message(SealedRawEvent, value), resources.ring)
         event = deidentify_event(raw, policy=policy, key=key)
+        annotate(event_id=event.event_id, revision=event.revision, policy_version=event.policy_version)
         lineage = origin.lineage(
             processor="deidentify", package="pso-deidentify", revision=raw.revision, policy_version=event.policy_version
         )

@@ -15,6 +15,7 @@ from pso_shared.http.problems import ProblemError
 from pso_shared.messages.raw import SealedRawEvent
 from pso_shared.report import EventReport, report_json
 from pso_shared.sealing import KeyRing, associated_data
+from pso_shared.telemetry import annotate
 from pso_shared.types import utc_now
 
 
@@ -36,6 +37,7 @@ class Submitter:
         require_submission_rights(caller, report.provider.org_id)
         canonical = report_json(report)  # once: it is both hashed and sealed
         decision = await self._registry.decide(report, content_hash(canonical))
+        annotate(event_id=decision.event_id, revision=decision.revision)
         if not decision.produce:
             return Accepted(event_id=decision.event_id, revision=decision.revision, status="duplicate")
         try:

@@ -29,6 +29,7 @@ from pso_shared.messages.alerts import Alert
 from pso_shared.messages.classified import ClassifiedEvent
 from pso_shared.stage import Handler, Origin, Publisher
 from pso_shared.store import Document, create_store_client, store_database
+from pso_shared.telemetry import annotate
 from pso_shared.topics import Topic
 from pso_shared.validation import parse_message
 
@@ -123,6 +124,7 @@ def build_handler(settings: NotifySettings, resources: NotifyResources) -> Handl
         event = parse_message(ClassifiedEvent, value)
         await store.save_event(event)
         rules = resources.rules.current()
+        annotate(event_id=event.event_id, revision=event.revision, rules_version=rules.version)
         lineage = origin.lineage(
             processor="notify", package="pso-notify", revision=event.revision, rules_version=rules.version
         )
