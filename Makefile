@@ -6,7 +6,7 @@ export PATH := $(PATH):$(HOME)/.cargo/bin
 VENV := .venv/bin
 NATIVE := --manifest-path services/deidentify/native/Cargo.toml
 
-.PHONY: setup run test lint typecheck test-fast test-infra bench up down clean lexicons classifier-model
+.PHONY: setup run test lint typecheck test-fast test-infra test-faults bench up down clean lexicons classifier-model
 
 setup:
 	@./deploy/bootstrap.sh
@@ -16,7 +16,7 @@ run: setup
 	@$(VENV)/pso run
 
 ## Everything CI checks: lint, types, the fast tier, then the tiers on the real broker and store.
-test: setup lint typecheck test-fast test-infra
+test: setup lint typecheck test-fast test-infra test-faults
 
 lint:
 	$(VENV)/ruff check .
@@ -33,6 +33,10 @@ test-fast:
 
 test-infra:
 	$(VENV)/pytest tests/integration tests/e2e
+
+## Faults under load: kill -9, broker and store outages, poison, scaling, a receiver down (~15 min).
+test-faults:
+	$(VENV)/pytest tests/faults
 
 bench: setup
 	$(VENV)/python bench/e2e.py --rate 50 --count 1500

@@ -22,6 +22,7 @@ from pso_intake.audit_models import (
 )
 from pso_shared.logs import JsonFormatter, logging_event
 from pso_shared.replay_cli import parse_time
+from tests.faults.harness import leaking_reports
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 AT = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -130,3 +131,16 @@ def test_the_trail_as_text_shows_each_step_with_its_versions_and_attempts() -> N
     assert "2026-11-28 12:00:00Z retry 500 (HTTP 500)" in text
     assert "2026-11-28 12:00:00Z delivered 204" in text
     assert f"traces: {TRACE}" in text
+
+
+def test_the_fault_tiers_leak_check_finds_an_identifier_and_only_then() -> None:
+    report = {
+        "provider": {"org_name": "Lakeside Health System", "npi": "1234567893"},
+        "patient": {"name": "Maria Delgado", "mrn": "88120455", "phone": "502-555-1234"},
+        "reporter": {"name": "Wei Okafor"},
+    }
+    assert leaking_reports([report], [{"summary": "RN [NAME]: [NAME] fell; MRN [MRN]."}]) == 0
+    assert leaking_reports([report], [{"summary": "seen by delgado at 10:00"}]) == 1
+    assert leaking_reports([report], [["called 502-555-1234"]]) == 1
+    assert leaking_reports([report], [{"note": "at lakeside health system"}]) == 1
+    assert leaking_reports([report], [{"note": "weighted blanket"}]) == 0, "whole words only"

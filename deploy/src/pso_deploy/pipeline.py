@@ -109,17 +109,23 @@ class PipelineProcesses:
     def log_file(self, service: str) -> Path:
         return self.config.workdir / "logs" / f"{service}.log"
 
-    def start(self, service: str) -> None:
-        """Start one service (``intake``, ``notify-api`` or a stage) unless it is already running."""
-        running = self._processes.get(service)
+    def start(self, service: str, *, replica: int = 1) -> str:
+        """Start one service (``intake``, ``notify-api`` or a stage) unless it is already running; return
+        its process name. A stream stage's ``replica`` 2, 3... is another worker of the same consumer
+        group, named ``<stage>#<replica>`` (with no metrics port of its own)."""
+        name = service if replica == 1 else f"{service}#{replica}"
+        running = self._processes.get(name)
         if running is not None and running.poll() is None:
-            return
-        argv = [_pso_command(), *_command_of(service, self.config.metrics_ports.get(service))]
-        self.log_file(service).parent.mkdir(parents=True, exist_ok=True)
-        log = self._logs.get(service) or self.log_file(service).open("ab")
-        self._logs[service] = log
+            return name
+        metrics_port = self.config.metrics_ports.get(service) if replica == 1 else None
+        argv = [_pso_command(), *_command_of(service, metrics_port)]
+        self.log_file(name).parent.mkdir(parents=True, exist_ok=True)
+        log = self._logs.get(name) or self.log_file(name).open("ab")
+        self._logs[name] = log
         env = os.environ | self.config.environment_of(service)
-        self._processes[service] = subprocess.Popen(
+        if replica != 1:  # faust keeps local state per worker
+            env[f"PSO_{service.split('-')[0].upper()}_DATA_DIR"] = str(self.config.workdir / f"faust-{replica}")
+        self._processes[name] = subprocess.Popen(
             argv,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -127,6 +133,11 @@ class PipelineProcesses:
             env=env,
             cwd=self.config.workdir,
         )
+        return name
+
+    def is_running(self, name: str) -> bool:
+        process = self._processes.get(name)
+        return process is not None and process.poll() is None
 
     def start_all(self, *, timeout: float = 60.0) -> None:
         """Start every service and wait until intake reports Kafka reachable and the notify API answers."""
@@ -176,8 +187,9 @@ class PipelineProcesses:
         """The running services' process ids."""
         return {name: p.pid for name, p in self._processes.items() if p.poll() is None}
 
-    def stop(self, service: str, *, hard: bool = False, timeout: float = 20.0) -> None:
-        process = self._processes.pop(service, None)
+    def stop(self, name: str, *, hard: bool = False, timeout: float = 20.0) -> None:
+        """Stop a process (a service, or a replica by its name): SIGTERM, or SIGKILL if ``hard``."""
+        process = self._processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGKILL if hard else signal.SIGTERM)

@@ -55,6 +55,7 @@ class WebhookReceiver:
         secret_for: SecretForPath | Mapping[str, str] | None = None,
         delay_s: float = 0.0,
         tls: ssl.SSLContext | None = None,
+        port: int = 0,
     ) -> None:
         """Args:
         status: what every request is answered once the ``script`` is used up.
@@ -64,6 +65,7 @@ class WebhookReceiver:
             for one receiver serving many subscriptions; takes precedence over ``secret``.
         delay_s: wait this long before answering, to provoke the sender's timeout.
         tls: serve https with this server-side context (``url`` then starts with https).
+        port: the port to listen on (0: a free one); a receiver brought back after ``stop`` takes the same.
         """
         self.status = status
         self.delay_s = delay_s
@@ -80,7 +82,7 @@ class WebhookReceiver:
         lookup = _secret_lookup(secret, secret_for)
         self._secret_for: SecretForPath = lambda path: self._secrets.get(path) or lookup(path)
         self._arrived = threading.Condition()
-        self._server = _Server((LOCALHOST, 0), self._handler_class())
+        self._server = _Server((LOCALHOST, port), self._handler_class())
         self._scheme = "http"
         if tls is not None:
             # No handshake in accept(): it would run in the serving thread and stall every other client.

@@ -56,7 +56,8 @@ async def send_durably(
 ) -> None:
     """Produce one message and return only once the broker acknowledged it."""
     async with broker_errors(), asyncio.timeout(timeout_s):  # unlike wait_for, no task per message
-        await producer.send_and_wait(topic, value=value, key=key, headers=headers or [])
+        # A copy: the aiokafka instrumentation appends traceparent to the list it is given.
+        await producer.send_and_wait(topic, value=value, key=key, headers=list(headers or ()))
 
 
 async def ensure_topics(

@@ -14,7 +14,7 @@ from typing import Any
 from opentelemetry import trace
 
 _CONTEXT_KEYS = ("service", "stage", "event_id", "topic", "error", "attempt", "reason", "topics", "status")
-_EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+EVENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 """What an event id looks like (intake makes UUIDs): anything else is not logged as one."""
 _current_event: ContextVar[str | None] = ContextVar("pso_current_event", default=None)
 
@@ -23,7 +23,7 @@ _current_event: ContextVar[str | None] = ContextVar("pso_current_event", default
 def logging_event(key: bytes | str | None) -> Iterator[None]:
     """Every log line made inside carries this event id (a message's key), if it looks like one."""
     text = key.decode("ascii", "replace") if isinstance(key, bytes) else key
-    token = _current_event.set(text if text and _EVENT_ID.match(text) else None)
+    token = _current_event.set(text if text and EVENT_ID.match(text) else None)
     try:
         yield
     finally:

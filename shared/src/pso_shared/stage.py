@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from aiokafka import AIOKafkaProducer
-
 from pso_shared.errors import PermanentError, RetryableError
-from pso_shared.kafka import Headers, create_producer, send_durably
+from pso_shared.kafka import Headers
 from pso_shared.logs import logging_event
 from pso_shared.messages.lineage import Lineage, package_version
 from pso_shared.metrics import StageOutcome, count_dead_letter, count_stage_retry, record_stage_message
+from pso_shared.producer import DurableProducer
 from pso_shared.settings import StreamSettings
 
 logger = logging.getLogger(__name__)
@@ -66,12 +65,11 @@ class Origin:
 class Publisher:
     """Produces messages durably on behalf of a handler."""
 
-    def __init__(self, producer: AIOKafkaProducer, timeout_s: float) -> None:
-        self.producer = producer
-        self._timeout_s = timeout_s
+    def __init__(self, producer: DurableProducer) -> None:
+        self._producer = producer
 
     async def __call__(self, topic: str, *, key: bytes, value: bytes, headers: Headers | None = None) -> None:
-        await send_durably(self.producer, topic, key=key, value=value, headers=headers, timeout_s=self._timeout_s)
+        await self._producer.send(topic, key=key, value=value, headers=headers)
 
 
 Handler = Callable[[bytes, Origin, Publisher], Awaitable[None]]
@@ -127,13 +125,13 @@ class StageWorker:
         self._dead_letter_topic = dead_letter_topic
         self._handler = handler
         self._resources = resources
-        self._producer: AIOKafkaProducer | None = None
+        self._producer: DurableProducer | None = None
 
     async def start(self) -> None:
         """Start the producer and the handler's resources; a second call does nothing."""
         if self._producer is not None:
             return
-        producer = create_producer(self._settings, client_id=f"pso-{self.stage}")
+        producer = DurableProducer(self._settings, client_id=f"pso-{self.stage}")
         await producer.start()
         if self._resources is not None:
             await self._resources.start()
@@ -152,7 +150,7 @@ class StageWorker:
         if self._producer is None:
             msg = "StageWorker.start() was not awaited"
             raise RuntimeError(msg)
-        return Publisher(self._producer, self._settings.kafka_request_timeout_s)
+        return Publisher(self._producer)
 
     async def process(self, value: bytes, key: bytes | None, origin: Origin) -> None:
         """Handle one message; return only when it may be committed.

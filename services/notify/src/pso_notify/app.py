@@ -18,9 +18,10 @@ from pso_notify.handler import NotifyResources, build_handler
 from pso_notify.rules_config import RulesSource
 from pso_notify.settings import NotifySettings
 from pso_notify.signal_agent import install_signal_agent
-from pso_shared.kafka import Headers, broker_errors, create_producer
+from pso_shared.kafka import Headers
 from pso_shared.messages.alerts import Alert
 from pso_shared.metrics import count_dead_letter
+from pso_shared.producer import DurableProducer
 from pso_shared.replay import ReplayableStage
 from pso_shared.stage import Publisher, StageWorker
 from pso_shared.stream_app import create_stream_app, faust_app
@@ -61,6 +62,7 @@ class SignalSink:
     def __init__(self, settings: NotifySettings, resources: NotifyResources) -> None:
         self._settings = settings
         self._resources = resources
+        self._producer = DurableProducer(settings, client_id=f"pso-{SIGNALS}")
         self._publisher: Publisher | None = None
         self._lock: asyncio.Lock | None = None
 
@@ -78,15 +80,12 @@ class SignalSink:
         async with self._lock:
             if self._publisher is None:
                 await self._resources.start()
-                producer = create_producer(self._settings, client_id=f"pso-{SIGNALS}")
-                async with broker_errors():
-                    await producer.start()
-                self._publisher = Publisher(producer, self._settings.kafka_request_timeout_s)
+                await self._producer.start()
+                self._publisher = Publisher(self._producer)
         return self._publisher
 
     async def stop(self) -> None:
-        if self._publisher is not None:
-            await self._publisher.producer.stop()
+        await self._producer.stop()
         await self._resources.stop()
 
 
