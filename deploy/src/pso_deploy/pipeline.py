@@ -124,7 +124,8 @@ class PipelineProcesses:
         self._logs[name] = log
         env = os.environ | self.config.environment_of(service)
         if replica != 1:  # faust keeps local state per worker
-            env[f"PSO_{service.split('-')[0].upper()}_DATA_DIR"] = str(self.config.workdir / f"faust-{replica}")
+            prefix = service.split("-", maxsplit=1)[0].upper()
+            env[f"PSO_{prefix}_DATA_DIR"] = str(self.config.workdir / f"faust-{replica}")
         self._processes[name] = subprocess.Popen(
             argv,
             stdout=log,
