@@ -39,6 +39,7 @@ test-faults:
 	$(VENV)/pytest tests/faults
 
 bench: setup
+	$(VENV)/python bench/relay.py --mode both --count 20000
 	$(VENV)/python bench/e2e.py --rate 50 --count 1500
 	$(VENV)/python bench/e2e.py --rate 500 --count 5000
 	$(VENV)/python bench/intake.py --count 10000 --rate 200

@@ -33,14 +33,9 @@ from pso_deploy.paths import free_port
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.synthetic import synthetic_report
 from pso_shared.apikeys import Role
+from timing import cpu_seconds
 
 BATCH = 500
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measured(pids: dict[str, int], rate_field: str, reports: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
