@@ -30,10 +30,10 @@ from pso_deploy.keys import create_key
 from pso_deploy.paths import free_port
 from pso_deploy.pipeline import PipelineConfig, PipelineProcesses
 from pso_deploy.receiver import WebhookReceiver
-from pso_deploy.subscribe import subscribe_webhook
+from pso_deploy.subscribe import subscribe
 from pso_deploy.synthetic import synthetic_report
 from pso_shared.apikeys import Role
-from timing import percentile, rss_mb
+from timing import cpu_seconds, percentile, rss_mb
 
 
 async def send_all(
@@ -87,10 +87,23 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
             reports = [synthetic_report(i, seed=11, severe_every=1) for i in range(count)]
             began = time.monotonic()
             key = create_key(store.uri, pipeline.config.store_database, org_id="pso", role=Role.PSO_ADMIN)
-            _, secret = subscribe_webhook(pipeline.config.notify_api_url, key, receiver.url)
-            receiver.set_secret("/alerts", secret)
+            # Immediate alerts only: one per report, so each arrival is that report's (signals would be extra).
+            answer = subscribe(
+                pipeline.config.notify_api_url,
+                key,
+                name="bench",
+                channels=[{"type": "webhook", "url": receiver.url}],
+                filter_={"kinds": ["immediate"]},
+            )
+            receiver.set_secret("/alerts", str(answer["signing_secret"]))
+            pids = pipeline.pids() | {
+                "kafka": int((work / "kafka" / "kafka.pid").read_text()),
+                "ferretdb": int((work / "ferretdb" / "ferretdb.pid").read_text()),
+            }
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             accepted, refused = asyncio.run(send_all(pipeline.config.intake_url, key, reports, rate))
             receiver.wait_for(len(accepted), timeout=drain_timeout)
+            cpu_ms = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 for name, pid in pids.items()}
             memory = {name: rss_mb(pid) for name, pid in pipeline.pids().items()}
         finally:
             pipeline.stop_all()
@@ -117,6 +130,9 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
         if latencies
         else None,
         "rss_mb_at_end": memory,
+        # Where the CPU goes: each process's CPU time over the run, per event accepted (the machine's
+        # two cores are shared by all of them, the load generator and the receiver).
+        "cpu_ms_per_event": {name: round(ms / max(1, len(accepted)), 2) for name, ms in cpu_ms.items()},
     }
 
 
