@@ -38,13 +38,9 @@ test-infra:
 test-faults:
 	$(VENV)/pytest tests/faults
 
+## The benchmark suite (~35 min): relay and pipeline in one run; writes bench/results/<date>.md and README's table.
 bench: setup
-	$(VENV)/python bench/relay.py --mode both --count 20000
-	$(VENV)/python bench/e2e.py --rate 50 --count 1500
-	$(VENV)/python bench/e2e.py --rate 500 --count 5000
-	$(VENV)/python bench/intake.py --count 10000 --rate 200
-	$(VENV)/python bench/deidentify.py --rounds 5
-	$(VENV)/python bench/classify.py --rounds 5
+	$(VENV)/python bench/suite.py
 
 ## Retrain the classifier on the corpus's training split (needs the model group: scikit-learn); commit the result.
 classifier-model:

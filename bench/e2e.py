@@ -1,11 +1,18 @@
 """End-to-end benchmark: reports at a fixed arrival rate through intake, latency to webhook receipt.
 
 Starts its own Kafka broker, FerretDB and the four services (on free ports, in a temporary
-directory), sends ``--count`` reports at ``--rate`` per second (open loop: the schedule does not wait
-for answers), and measures for every report the time from intake's 202 to the alert arriving at a
-local webhook receiver. Every report has severe harm so every one raises an alert. Prints JSON.
+directory), sends reports at ``--rate`` per second (open loop: the schedule does not wait for
+answers), and measures for every report the time from intake's 202 to the alert arriving at a local
+webhook receiver. Every report has severe harm so every one raises an alert. Prints JSON.
 
     .venv/bin/python bench/e2e.py --rate 50 --count 1500
+    .venv/bin/python bench/e2e.py --rate 500 --duration 60 --drain-timeout 30
+
+With ``--duration`` the run is a window: sending stops at its end even when the load generator is
+behind (the reports it could not send are counted as not sent), and after the drain timeout what has
+not arrived is the backlog. Latency percentiles are over the delivered reports only; the output says
+how many were left out. The suite (``bench/suite.py``) calls ``run_scenario``, one pipeline per call,
+so that one scenario's backlog never slows the next.
 """
 
 from __future__ import annotations
@@ -14,13 +21,14 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import signal
 import statistics
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -33,46 +41,103 @@ from pso_deploy.receiver import WebhookReceiver
 from pso_deploy.subscribe import subscribe
 from pso_deploy.synthetic import synthetic_report
 from pso_shared.apikeys import Role
-from timing import cpu_seconds, percentile, rss_mb
+from rss import RssSampler
+from timing import cpu_seconds, percentile, rss_mb, where
+from verdicts import Sample, kept_up, rate_in_window
+
+SCHEDULE_DELAY_S = 0.5
+"""The first report is scheduled this long after the senders start, so they all start on time."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """One fixed-rate run: ``count`` reports, or ``rate`` x ``duration_s`` within a window of that length."""
+
+    rate: float
+    duration_s: float | None = None
+    count: int | None = None
+    drain_timeout_s: float = 30.0
+    """How long after the last send to wait for alerts still on their way."""
+    steady_from_s: float | None = None
+    """When set, also report the delivered throughput from this second of the send window to its end."""
+    rss_every_s: float | None = None
+    """When set, sample every process's resident memory this often, as time series."""
+    senders: int = 64
+
+    @property
+    def offered(self) -> int:
+        if self.count is not None:
+            return self.count
+        return round(self.rate * (self.duration_s or 0.0))
+
+
+@dataclass
+class Sending:
+    """What the load generator did: each accepted event's accept time (monotonic), and the window."""
+
+    start: float
+    end: float = 0.0
+    sent: int = 0
+    accepted: dict[str, float] = field(default_factory=dict)
+    refused: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunningPipeline:
+    """A started pipeline with a webhook subscription to its receiver, and every process to watch."""
+
+    intake_url: str
+    key: str
+    receiver: WebhookReceiver
+    processes: PipelineProcesses
+    pids: dict[str, int]
+    """The services' processes, Kafka's and FerretDB's."""
 
 
 async def send_all(
-    url: str, key: str, reports: list[dict[str, Any]], rate: float, senders: int = 64
-) -> tuple[dict[str, float], Counter[str]]:
-    """POST every report at its scheduled time from a pool of senders; return each event's accept time.
+    url: str, key: str, reports: list[dict[str, Any]], rate: float, *, senders: int = 64, window_s: float | None = None
+) -> Sending:
+    """POST every report at its scheduled time from a pool of senders; record each event's accept time.
 
     A fixed pool rather than a task per report: thousands of requests queued on one HTTP client's
-    connection pool make the load generator, not the pipeline, the bottleneck.
+    connection pool make the load generator, not the pipeline, the bottleneck. With ``window_s``, no
+    request starts after the window's end: when intake answers too slowly for the rate, the run still
+    ends on time and the reports left are not sent.
     """
-    accepted: dict[str, float] = {}
-    refused: Counter[str] = Counter()
+    sending = Sending(start=time.monotonic() + SCHEDULE_DELAY_S)
     schedule = iter(enumerate(reports))
-    start = time.monotonic() + 0.5
+    stop_at = None if window_s is None else sending.start + window_s
     limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
     headers = {"authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits, headers=headers) as client:
 
         async def sender() -> None:
             for index, report in schedule:
-                await asyncio.sleep(max(0.0, start + index / rate - time.monotonic()))
+                await asyncio.sleep(max(0.0, sending.start + index / rate - time.monotonic()))
+                if stop_at is not None and time.monotonic() > stop_at:
+                    return
+                sending.sent += 1
                 try:
                     response = await client.post("/v1/events", json=report)
                 except httpx.HTTPError as exc:
-                    refused[type(exc).__name__] += 1
+                    sending.refused[type(exc).__name__] += 1
                     continue
                 if response.status_code == 202:
-                    accepted[response.json()["event_id"]] = time.monotonic()
+                    sending.accepted[response.json()["event_id"]] = time.monotonic()
                 else:
-                    refused[f"HTTP {response.status_code}"] += 1
+                    sending.refused[f"HTTP {response.status_code}"] += 1
 
         await asyncio.gather(*(sender() for _ in range(senders)))
-    return accepted, refused
+    sending.end = time.monotonic()
+    return sending
 
 
-def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
+@contextmanager
+def running_pipeline() -> Iterator[RunningPipeline]:
+    """A broker, a store, the services and a receiver subscribed to every immediate alert; all stopped after."""
     with local_infrastructure("pso-bench-") as (work, kafka, store):
         receiver = WebhookReceiver(secret_for={}).start()
-        pipeline = PipelineProcesses(
+        processes = PipelineProcesses(
             PipelineConfig(
                 kafka_bootstrap_servers=kafka.bootstrap_servers,
                 store_uri=store.uri,
@@ -83,57 +148,138 @@ def run(rate: float, count: int, drain_timeout: float) -> dict[str, Any]:
             )
         )
         try:
-            pipeline.start_all()
-            reports = [synthetic_report(i, seed=11, severe_every=1) for i in range(count)]
-            began = time.monotonic()
-            key = create_key(store.uri, pipeline.config.store_database, org_id="pso", role=Role.PSO_ADMIN)
+            processes.start_all()
+            key = create_key(store.uri, processes.config.store_database, org_id="pso", role=Role.PSO_ADMIN)
             # Immediate alerts only: one per report, so each arrival is that report's (signals would be extra).
             answer = subscribe(
-                pipeline.config.notify_api_url,
+                processes.config.notify_api_url,
                 key,
                 name="bench",
                 channels=[{"type": "webhook", "url": receiver.url}],
                 filter_={"kinds": ["immediate"]},
             )
             receiver.set_secret("/alerts", str(answer["signing_secret"]))
-            pids = pipeline.pids() | {
+            pids = processes.pids() | {
                 "kafka": int((work / "kafka" / "kafka.pid").read_text()),
                 "ferretdb": int((work / "ferretdb" / "ferretdb.pid").read_text()),
             }
-            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            accepted, refused = asyncio.run(send_all(pipeline.config.intake_url, key, reports, rate))
-            receiver.wait_for(len(accepted), timeout=drain_timeout)
-            cpu_ms = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 for name, pid in pids.items()}
-            memory = {name: rss_mb(pid) for name, pid in pipeline.pids().items()}
+            yield RunningPipeline(
+                intake_url=processes.config.intake_url, key=key, receiver=receiver, processes=processes, pids=pids
+            )
         finally:
-            pipeline.stop_all()
+            processes.stop_all()
             receiver.stop()
-    arrivals = dict(zip((a["data"]["event_id"] for a in receiver.received), receiver.arrived_at, strict=True))
-    latencies = [(arrivals[e] - t) * 1000 for e, t in accepted.items() if e in arrivals]
-    last = max(arrivals.values(), default=began)
+
+
+def first_arrivals(receiver: WebhookReceiver) -> tuple[dict[str, float], int]:
+    """Each event's first alert arrival (monotonic), and how many arrivals repeated an event's."""
+    count = len(receiver.received)  # arrived_at is appended first, so it is at least as long
+    arrivals: dict[str, float] = {}
+    for alert, at in zip(receiver.received[:count], receiver.arrived_at[:count], strict=True):
+        arrivals.setdefault(str(alert["data"]["event_id"]), at)
+    return arrivals, count - len(arrivals)
+
+
+def drain(receiver: WebhookReceiver, accepted: dict[str, float], deadline: float) -> None:
+    """Wait until every accepted event's alert has arrived, or ``deadline`` (monotonic)."""
+    receiver.wait_for(len(accepted), timeout=max(0.0, deadline - time.monotonic()))
+    # A duplicate delivery makes the count reach the total early: then wait for the missing ones.
+    while time.monotonic() < deadline and not accepted.keys() <= first_arrivals(receiver)[0].keys():
+        receiver.wait_for(len(receiver.received) + 1, timeout=min(1.0, max(0.0, deadline - time.monotonic())))
+
+
+def run_scenario(scenario: Scenario) -> dict[str, Any]:
+    """One fixed-rate run on a pipeline of its own; the figures as a JSON-ready dict."""
+    reports = [synthetic_report(i, seed=11, severe_every=1) for i in range(scenario.offered)]
+    with running_pipeline() as pipeline:
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pipeline.pids.items()}
+        cpu_self, load_before = time.process_time(), os.getloadavg()[0]
+        sampler = RssSampler(pipeline.pids, scenario.rss_every_s) if scenario.rss_every_s else None
+        if sampler is not None:
+            sampler.start(origin=time.monotonic() + SCHEDULE_DELAY_S)
+        try:
+            sending = asyncio.run(
+                send_all(
+                    pipeline.intake_url,
+                    pipeline.key,
+                    reports,
+                    scenario.rate,
+                    senders=scenario.senders,
+                    window_s=scenario.duration_s,
+                )
+            )
+            drain(pipeline.receiver, sending.accepted, sending.end + scenario.drain_timeout_s)
+        finally:
+            series = sampler.stop() if sampler is not None else None
+        drained_at = time.monotonic()
+        pipeline.processes.raise_if_exited()
+        cpu_ms = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 for name, pid in pipeline.pids.items()}
+        cpu_ms["load_generator_and_receiver"] = (time.process_time() - cpu_self) * 1000
+        memory = {name: rss_mb(pid) for name, pid in pipeline.pids.items()}
+        arrivals, duplicates = first_arrivals(pipeline.receiver)
+    figures = _figures(scenario, sending, arrivals, drained_at)
     return {
-        "date": datetime.now(UTC).date().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "target_rate_per_s": rate,
-        "sent": count,
-        "accepted": len(accepted),
-        "refused": dict(refused),
-        "accept_rate_per_s": round(len(accepted) / (max(accepted.values()) - began), 1) if accepted else 0.0,
-        "alerts_delivered": len(latencies),
-        "throughput_events_per_s": round(len(latencies) / (last - began), 1) if latencies else 0.0,
-        "latency_ms_accept_to_webhook": {
-            "p50": round(percentile(latencies, 50), 1),
-            "p95": round(percentile(latencies, 95), 1),
-            "p99": round(percentile(latencies, 99), 1),
-            "mean": round(statistics.fmean(latencies), 1),
-        }
-        if latencies
-        else None,
+        **figures,
+        "duplicates": duplicates,
         "rss_mb_at_end": memory,
         # Where the CPU goes: each process's CPU time over the run, per event accepted (the machine's
-        # two cores are shared by all of them, the load generator and the receiver).
-        "cpu_ms_per_event": {name: round(ms / max(1, len(accepted)), 2) for name, ms in cpu_ms.items()},
+        # cores are shared by all of them, the load generator and the receiver).
+        "cpu_ms_per_event": {name: round(ms / max(1, len(sending.accepted)), 2) for name, ms in cpu_ms.items()},
+        # Other work on the machine shows in every figure: the load average says how much there was.
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        **({"rss_mb_series": _series_json(series)} if series is not None else {}),
     }
+
+
+def _figures(scenario: Scenario, sending: Sending, arrivals: dict[str, float], drained_at: float) -> dict[str, Any]:
+    accepted = sending.accepted
+    latencies = [(arrivals[e] - t) * 1000 for e, t in accepted.items() if e in arrivals]
+    times = [arrivals[e] for e in accepted if e in arrivals]
+    last = max(times, default=sending.start)
+    verdict = kept_up(offered=scenario.offered, accepted=len(accepted), delivered=len(latencies))
+    figures: dict[str, Any] = {
+        "offered_rate_per_s": scenario.rate,
+        "send_window_s": scenario.duration_s,
+        "offered": scenario.offered,
+        "sent": sending.sent,
+        "not_sent_on_time": scenario.offered - sending.sent,
+        "accepted": len(accepted),
+        "refused": dict(sending.refused),
+        "accept_rate_per_s": round(len(accepted) / (sending.end - sending.start), 1) if accepted else 0.0,
+        "delivered": len(latencies),
+        "not_delivered": len(accepted) - len(latencies),
+        "drain_timeout_s": scenario.drain_timeout_s,
+        "drain_used_s": round(drained_at - sending.end, 1),
+        "throughput_events_per_s": round(len(latencies) / (last - sending.start), 1) if latencies else 0.0,
+        "kept_up": verdict.kept_up,
+        "kept_up_reason": verdict.reason,
+        "latency_ms_accept_to_webhook": _latency(latencies, len(accepted) - len(latencies)),
+    }
+    if scenario.steady_from_s is not None:
+        # The window's end, not the last answer's: past it no load is offered and only the backlog drains.
+        window = scenario.duration_s if scenario.duration_s is not None else sending.end - sending.start
+        steady_start, steady_end = sending.start + scenario.steady_from_s, sending.start + window
+        figures["steady_window_s"] = [round(scenario.steady_from_s, 1), round(window, 1)]
+        figures["steady_throughput_events_per_s"] = round(rate_in_window(times, steady_start, steady_end), 1)
+    return figures
+
+
+def _latency(latencies: list[float], excluded: int) -> dict[str, Any] | None:
+    if not latencies:
+        return None
+    return {
+        "p50": round(percentile(latencies, 50), 1),
+        "p95": round(percentile(latencies, 95), 1),
+        "p99": round(percentile(latencies, 99), 1),
+        "max": round(max(latencies), 1),
+        "mean": round(statistics.fmean(latencies), 1),
+        "over": "delivered reports only",
+        "excluded_not_delivered": excluded,
+    }
+
+
+def _series_json(series: dict[str, list[Sample]]) -> dict[str, list[list[float]]]:
+    return {name: [[t, mb] for t, mb in samples] for name, samples in series.items()}
 
 
 def main() -> None:
@@ -141,10 +287,21 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rate", type=float, default=50.0, help="arrival rate, reports per second")
-    parser.add_argument("--count", type=int, default=1000, help="reports to send")
+    parser.add_argument("--count", type=int, default=1000, help="reports to send (ignored with --duration)")
+    parser.add_argument("--duration", type=float, default=None, help="send for this many seconds: rate x duration")
     parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds to wait for the last alert")
+    parser.add_argument("--rss-every", type=float, default=None, help="sample every process's memory this often")
     args = parser.parse_args()
-    print(json.dumps(run(args.rate, args.count, args.drain_timeout), indent=2))
+    if args.rate <= 0:
+        parser.error("--rate must be positive")
+    scenario = Scenario(
+        rate=args.rate,
+        duration_s=args.duration,
+        count=None if args.duration else args.count,
+        drain_timeout_s=args.drain_timeout,
+        rss_every_s=args.rss_every,
+    )
+    print(json.dumps(where() | run_scenario(scenario), indent=2))
 
 
 if __name__ == "__main__":

@@ -7,8 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 
 from pso_deploy.pipeline import NOTIFY_API, PipelineConfig, PipelineProcesses
+from pso_notify.subscription_cache import SubscriptionCache
+from pso_notify.subscription_store import SecretBox, SubscriptionStore
+from pso_shared.settings import DEVELOPMENT_SECRET
+from pso_shared.store import Document
 from tests.notify_support import admin_key, api, notify_config, provider_key, subscribe
 
 pytestmark = [pytest.mark.store, pytest.mark.timeout(120)]
@@ -120,3 +125,26 @@ async def test_a_body_over_the_limit_is_refused_before_parsing(config: PipelineC
     huge = {"name": "x" * 100_000, "channels": STREAM}
     response = await api(config, "POST", "/v1/subscriptions", key, huge)
     assert response.status_code == 413
+
+
+async def test_the_workers_subscription_cache_reads_the_stored_subscriptions_and_secrets(
+    config: PipelineConfig,
+) -> None:
+    """What notify's worker fans out to and signs with: created through the API, read back from the
+    store in one query, the secret opened with the secrets key; a copy is kept for ``max_age_s``."""
+    key = await admin_key(config)
+    first = await subscribe(config, key, name="first", channels=STREAM)
+    client: AsyncMongoClient[Document] = AsyncMongoClient(config.store_uri)
+    try:
+        store = SubscriptionStore(client[config.store_database], SecretBox(DEVELOPMENT_SECRET))
+        cache = SubscriptionCache(store, max_age_s=60.0)
+        found = await cache.with_secret(first["subscription_id"])
+        assert found is not None
+        assert found[1] == first["signing_secret"]
+        second = await subscribe(config, key, name="second", channels=STREAM)
+        assert [s.subscription_id for s in await cache.all()] == [first["subscription_id"]]
+        fresh = SubscriptionCache(store, max_age_s=0.0)
+        assert [s.subscription_id for s in await fresh.all()] == [first["subscription_id"], second["subscription_id"]]
+        assert await fresh.with_secret("sub_unknown") is None
+    finally:
+        await client.close()

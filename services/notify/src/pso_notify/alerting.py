@@ -15,7 +15,7 @@ from opentelemetry import propagate
 
 from pso_notify.deliveries import Delivery, DeliveryStore, delivery_id
 from pso_notify.store import AlertStatus, NotifyStore
-from pso_notify.subscription_store import SubscriptionStore
+from pso_notify.subscription_cache import SubscriptionCache
 from pso_notify.subscriptions import ChannelStatus, Subscription, matches
 from pso_shared.messages.alerts import Alert
 from pso_shared.stage import Publisher
@@ -32,7 +32,7 @@ class AlertRaiser:
         self,
         *,
         alerts: NotifyStore,
-        subscriptions: SubscriptionStore,
+        subscriptions: SubscriptionCache,
         deliveries: DeliveryStore,
         alerts_topic: str,
         on_planned: Callable[[], None],
@@ -47,7 +47,7 @@ class AlertRaiser:
         if await self._alerts.record_alert(alert) is AlertStatus.FANNED_OUT:
             return
         await publish(self._topic, key=alert.event_id.encode(), value=alert.model_dump_json().encode())
-        subscriptions = await self._subscriptions.of_owner(None, limit=100_000)
+        subscriptions = await self._subscriptions.all()
         planned = plan_deliveries(alert, subscriptions)
         new = await self._deliveries.plan(planned)
         await self._alerts.fanned_out(alert.alert_id, len(planned))

@@ -27,7 +27,8 @@ from pso_notify.deliveries import Attempt, Delivery, DeliveryStatus, DeliverySto
 from pso_notify.outcome import AttemptResult, Outcome
 from pso_notify.settings import NotifySettings
 from pso_notify.store import NotifyStore
-from pso_notify.subscription_store import SubscriptionStore, channel_of
+from pso_notify.subscription_cache import SubscriptionCache
+from pso_notify.subscription_store import channel_of
 from pso_notify.subscriptions import Channel, ChannelStatus
 from pso_shared.errors import RetryableError
 from pso_shared.messages.alerts import Alert
@@ -115,7 +116,7 @@ class Dispatcher:
         *,
         settings: NotifySettings,
         deliveries: DeliveryStore,
-        subscriptions: SubscriptionStore,
+        subscriptions: SubscriptionCache,
         alerts: NotifyStore,
         webhook: WebhookChannel,
         email: EmailChannel,

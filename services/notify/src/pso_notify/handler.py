@@ -23,6 +23,7 @@ from pso_notify.rules_config import RulesSource
 from pso_notify.settings import NotifySettings
 from pso_notify.signals import observations_of
 from pso_notify.store import NotifyStore
+from pso_notify.subscription_cache import SubscriptionCache
 from pso_notify.subscription_store import SecretBox, SubscriptionStore
 from pso_notify.webhook import WebhookSender
 from pso_shared.messages.alerts import Alert
@@ -55,7 +56,10 @@ class NotifyResources:
         self._client = create_store_client(settings)
         database = store_database(self._client, settings)
         self.store = NotifyStore(database)
-        subscriptions = SubscriptionStore(database, SecretBox(settings.secrets_key.get_secret_value()))
+        subscriptions = SubscriptionCache(
+            SubscriptionStore(database, SecretBox(settings.secrets_key.get_secret_value())),
+            max_age_s=settings.subscription_cache_s,
+        )
         deliveries = DeliveryStore(database)
         self._webhook = WebhookSender(
             timeout_s=settings.delivery_timeout_s, allow_loopback=settings.allow_loopback_destinations
@@ -128,9 +132,17 @@ def build_handler(settings: NotifySettings, resources: NotifyResources) -> Handl
         lineage = origin.lineage(
             processor="notify", package="pso-notify", revision=event.revision, rules_version=rules.version
         )
-        for key, observation in observations_of(event, rules.signals):
-            observed = observation.model_copy(update={"lineage": lineage})
-            await publish(signals_topic, key=key.encode(), value=observed.model_dump_json().encode())
+        # Sent together, so they share one produce request rather than one each.
+        await asyncio.gather(
+            *(
+                publish(
+                    signals_topic,
+                    key=key.encode(),
+                    value=observation.model_copy(update={"lineage": lineage}).model_dump_json().encode(),
+                )
+                for key, observation in observations_of(event, rules.signals)
+            )
+        )
         alert = immediate_alert(event, rules.immediate, rules.version)
         if alert is not None:
             await resources.raise_alert(alert.model_copy(update={"lineage": lineage}), publish)

@@ -48,6 +48,9 @@ class NotifySettings(StreamSettings, StoreSettings):
     delivery_give_up_after_s: float = Field(default=DAY_S, gt=0)
     """Retries go on this long after the first attempt; then the delivery is dead-lettered."""
     delivery_poll_s: float = Field(default=1.0, gt=0)
+    subscription_cache_s: float = Field(default=1.0, ge=0, le=60)
+    """A worker reads the subscriptions at most this often: a new, changed or deleted subscription
+    applies to alerts raised (and deliveries attempted) up to this long later. 0 reads them every time."""
     delivery_lease_s: float = Field(default=60.0, gt=0)
     """A claimed delivery is free again after this if its worker died while sending it."""
 

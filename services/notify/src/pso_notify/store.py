@@ -12,6 +12,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from pso_shared.messages.alerts import Alert
 from pso_shared.messages.classified import ClassifiedEvent
@@ -32,11 +33,20 @@ class NotifyStore:
         self._alerts = database["alerts"]
 
     async def save_event(self, event: ClassifiedEvent) -> None:
-        """Upsert the event unless a newer revision is stored. A redelivered message writes the same
-        document again: no change. Filters are on ``_id`` alone, the only filter FerretDB pushes down
-        to SQLite (anything else scans the collection)."""
-        document: dict[str, Any] = event.model_dump(mode="json")
+        """Store the event unless a newer revision is stored. A redelivered message writes the same
+        document again: no change.
+
+        Most events arrive once, so an insert comes first: one round trip. Only an event already stored
+        (an amendment, a redelivery) costs a read and a replace. Filters are on ``_id`` alone: FerretDB
+        pushes only those down to SQLite, and a compound filter measured six times slower."""
+        document: dict[str, Any] = {"_id": event.event_id, **event.model_dump(mode="json")}
         async with store_errors():
+            try:
+                await self._events.insert_one(document)
+            except DuplicateKeyError:
+                pass
+            else:
+                return
             stored = await self._events.find_one({"_id": event.event_id}, {"revision": 1})
             if stored is not None and int(stored.get("revision", 0)) > event.revision:
                 return

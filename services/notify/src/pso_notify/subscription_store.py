@@ -72,6 +72,15 @@ class SubscriptionStore:
             return None
         return _subscription(found), self._box.open(str(found["signing_secret"]), subscription_id)
 
+    async def all_sealed(self) -> list[tuple[Subscription, str]]:
+        """Every subscription, oldest first, with its signing secret still sealed (``open_secret``)."""
+        async with store_errors():
+            found = await self._subscriptions.find({}).sort("created_at").to_list(None)
+        return [(_subscription(d), str(d["signing_secret"])) for d in found]
+
+    def open_secret(self, sealed: str, subscription_id: str) -> str:
+        return self._box.open(sealed, subscription_id)
+
     async def of_owner(self, owner_org_id: str | None, *, limit: int = 1000) -> list[Subscription]:
         """The owner's subscriptions (everyone's when ``None``), oldest first."""
         query = {"owner_org_id": owner_org_id} if owner_org_id is not None else {}
