@@ -10,7 +10,7 @@ from pymongo import AsyncMongoClient
 
 from pso_classify.handler import classify_event
 from pso_deidentify.policy import SAFE_HARBOR
-from pso_deidentify.progress import record_deidentified
+from pso_deidentify.progress import Progress
 from pso_deidentify.transform import deidentify_event
 from pso_deploy.ferretdb import FerretDBServer
 from pso_deploy.kafka import KafkaBroker
@@ -52,8 +52,9 @@ async def store_as_notify_would(uri: str, database: str, source: dict[str, Any],
 async def record_progress(uri: str, database: str, event_id: str) -> None:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
     try:
-        await record_deidentified(client[database], event_id, 1)
-        await record_deidentified(client[database], event_id, 1)  # a redelivery changes nothing
+        progress = Progress(client[database])
+        await progress.record_deidentified(event_id, 1)
+        await progress.record_deidentified(event_id, 1)  # a redelivery changes nothing
     finally:
         await client.close()
 

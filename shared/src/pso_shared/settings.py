@@ -86,6 +86,11 @@ class StreamSettings(KafkaSettings):
     data_dir: str = Field(default=".run/faust", description="Faust's local state directory.")
     commit_interval_s: float = Field(default=1.0, gt=0)
     retry_backoff_max_s: float = Field(default=30.0, gt=0)
+    batch_max: int = Field(default=500, ge=1, le=10_000)
+    """At most this many messages are taken and processed together (1: one at a time)."""
+    batch_within_s: float = Field(default=0.01, gt=0)
+    """A batch is processed once it is full, or on a timer of this period (faust's ``take_events``):
+    at low rates each message waits half of it on average."""
 
     def group_id(self, stage: str) -> str:
         """The consumer group: explicit, or derived from the stage and the topic prefix."""

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from opentelemetry import propagate, trace
+
 from pso_shared.errors import PermanentError, RetryableError
 from pso_shared.kafka import Headers
 from pso_shared.logs import logging_event
@@ -36,6 +38,7 @@ from pso_shared.producer import DurableProducer
 from pso_shared.settings import StreamSettings
 
 logger = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -60,6 +63,16 @@ class Origin:
             replay=self.replay,
             **versions,
         )
+
+
+@dataclass(kw_only=True, frozen=True)
+class Incoming:
+    """One message of a batch: its bytes, key, position and headers (for its trace)."""
+
+    value: bytes
+    key: bytes | None
+    origin: Origin
+    headers: list[tuple[str, bytes]]
 
 
 class Publisher:
@@ -151,6 +164,33 @@ class StageWorker:
             msg = "StageWorker.start() was not awaited"
             raise RuntimeError(msg)
         return Publisher(self._producer)
+
+    async def process_batch(self, batch: list[Incoming]) -> None:
+        """Process a batch; return once every message in it may be committed. Messages of one key (one
+        event) are processed in order, different keys at once: their produces share requests and their
+        store writes share round trips."""
+        by_key: dict[bytes | None, list[Incoming]] = {}
+        for message in batch:
+            by_key.setdefault(message.key, []).append(message)
+        await asyncio.gather(*(self._in_order(messages) for messages in by_key.values()))
+
+    async def _in_order(self, messages: list[Incoming]) -> None:
+        for message in messages:
+            carrier = {k: v.decode("latin-1") for k, v in message.headers if k in ("traceparent", "tracestate")}
+            with _tracer.start_as_current_span(
+                f"{message.origin.topic} process",
+                context=propagate.extract(carrier),
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.operation.name": "process",
+                    "messaging.destination.name": message.origin.topic,
+                    "messaging.destination.partition.id": str(message.origin.partition),
+                    "messaging.kafka.message.offset": message.origin.offset,
+                    "messaging.kafka.message.key": (message.key or b"").decode("utf-8", "replace"),
+                },
+            ):
+                await self.process(message.value, message.key, message.origin)
 
     async def process(self, value: bytes, key: bytes | None, origin: Origin) -> None:
         """Handle one message; return only when it may be committed.

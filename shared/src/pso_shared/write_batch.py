@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import DeleteOne, InsertOne, UpdateOne
+from pymongo import DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError, PyMongoError
 
@@ -21,10 +21,11 @@ from pso_shared.store import Document, store_errors
 
 _DUPLICATE_KEY = 11000
 # FerretDB 1.24 keeps each update statement's cursor open until the whole command ends and its
-# SQLite pool has 100 connections: an update command of 100 statements or more waits forever.
+# SQLite pool has 100 connections: an update command of 100 statements or more waits forever (a
+# replacement is an update statement too).
 _MAX_UPDATES = 64
 
-Operation = InsertOne[Document] | UpdateOne | DeleteOne
+Operation = InsertOne[Document] | UpdateOne | ReplaceOne[Document] | DeleteOne
 
 
 class WriteRejectedError(StoreUnavailableError):
@@ -57,8 +58,11 @@ class WriteBatcher:
         self._start_flusher()
         return list(await asyncio.gather(*(p.done for p in pending), return_exceptions=True))
 
-    async def update(self, filter_: Document, update: Document) -> None:
-        await self._submit(UpdateOne(filter_, update))
+    async def update(self, filter_: Document, update: Document, *, upsert: bool = False) -> None:
+        await self._submit(UpdateOne(filter_, update, upsert=upsert))
+
+    async def replace(self, filter_: Document, document: Document) -> None:
+        await self._submit(ReplaceOne(filter_, document))
 
     async def delete(self, filter_: Document) -> None:
         await self._submit(DeleteOne(filter_))
@@ -82,7 +86,7 @@ class WriteBatcher:
         rest: list[_Pending] = []
         updates = 0
         for pending in self._queue:
-            is_update = isinstance(pending.operation, UpdateOne)
+            is_update = isinstance(pending.operation, UpdateOne | ReplaceOne)
             if len(batch) >= self._max_batch or (is_update and updates >= _MAX_UPDATES):
                 rest.append(pending)
                 continue

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 
 from pso_deidentify.policy import POLICIES
-from pso_deidentify.progress import record_deidentified
+from pso_deidentify.progress import Progress
 from pso_deidentify.settings import DeidentifySettings
 from pso_deidentify.transform import deidentify_event
 from pso_shared.messages.raw import SealedRawEvent
@@ -19,19 +18,20 @@ from pso_shared.validation import parse_message
 
 
 class DeidentifyResources:
-    """The key ring (in the store), opened on the worker's event loop."""
+    """The key ring and the progress records (in the store), opened on the worker's event loop."""
 
     def __init__(self, settings: DeidentifySettings) -> None:
         self._settings = settings
         self._client: AsyncMongoClient[Document] | None = None
         self.ring: KeyRing | None = None
-        self.database: AsyncDatabase[Document] | None = None
+        self.progress: Progress | None = None
 
     async def start(self) -> None:
         self._client = create_store_client(self._settings)
         master = master_key_from_secret(self._settings.master_key_secret())
-        self.database = store_database(self._client, self._settings)
-        self.ring = KeyRing(self.database, master)
+        database = store_database(self._client, self._settings)
+        self.ring = KeyRing(database, master)
+        self.progress = Progress(database)
 
     async def stop(self) -> None:
         if self._client is not None:
@@ -44,7 +44,7 @@ def build_handler(settings: DeidentifySettings, resources: DeidentifyResources) 
     target = settings.topics.name(Topic.DEIDENTIFIED)
 
     async def handle(value: bytes, origin: Origin, publish: Publisher) -> None:
-        if resources.ring is None or resources.database is None:
+        if resources.ring is None or resources.progress is None:
             msg = "deidentify resources not started"
             raise RuntimeError(msg)
         raw = await unseal_event(parse_message(SealedRawEvent, value), resources.ring)
@@ -55,6 +55,6 @@ def build_handler(settings: DeidentifySettings, resources: DeidentifyResources) 
         )
         event = event.model_copy(update={"lineage": lineage})
         await publish(target, key=event.event_id.encode(), value=event.model_dump_json(exclude_none=True).encode())
-        await record_deidentified(resources.database, event.event_id, event.revision)
+        await resources.progress.record_deidentified(event.event_id, event.revision)
 
     return handle

@@ -13,20 +13,21 @@ the record first, then deletes the entry, and the dispatcher drops entries whose
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from pso_notify.outcome import AttemptResult
 from pso_shared.store import Document, store_errors
 from pso_shared.types import utc_now
+from pso_shared.write_batch import WriteBatcher
 
-_DUPLICATE_KEY = 11000
 _HISTORY_KEPT = 100
 
 
@@ -88,6 +89,10 @@ class DeliveryStore:
         self._deliveries = database["deliveries"]
         self._queue = database["delivery_queue"]
         self._dead = database["delivery_dead_letters"]
+        # Planning and the dispatcher's bookkeeping run for many alerts and deliveries at once: their
+        # writes share round trips (FerretDB's CPU per command is most of an event's cost).
+        self._delivery_writes = WriteBatcher(self._deliveries)
+        self._queue_writes = WriteBatcher(self._queue)
 
     async def plan(self, deliveries: list[Delivery]) -> int:
         """Record and queue these deliveries unless they exist; return how many were new.
@@ -97,15 +102,16 @@ class DeliveryStore:
         """
         if not deliveries:
             return 0
-        existing = await self._insert_new(self._deliveries, [_record(d) for d in deliveries])
+        existing = await self._insert_new(self._delivery_writes, [_record(d) for d in deliveries])
         still_pending = [d.delivery_id for d in deliveries if d.delivery_id in existing]
         if still_pending:
+            # One read per id: FerretDB scans the whole collection for an ``$in`` filter.
             async with store_errors():
-                found = await self._deliveries.find({"_id": {"$in": still_pending}}, {"status": 1}).to_list(None)
-            still_pending = [str(f["_id"]) for f in found if f["status"] == DeliveryStatus.PENDING]
+                found = [await self._deliveries.find_one({"_id": i}, {"status": 1}) for i in still_pending]
+            still_pending = [str(f["_id"]) for f in found if f is not None and f["status"] == DeliveryStatus.PENDING]
         queued = [d.delivery_id for d in deliveries if d.delivery_id not in existing] + still_pending
         now = time.time()
-        await self._insert_new(self._queue, [{"_id": i, "due_at": now} for i in queued])
+        await self._insert_new(self._queue_writes, [{"_id": i, "due_at": now} for i in queued])
         return len(deliveries) - len(existing)
 
     async def due(self, *, limit: int) -> list[QueueEntry]:
@@ -113,12 +119,24 @@ class DeliveryStore:
             found = await self._queue.find({"due_at": {"$lte": time.time()}}).sort("due_at").to_list(limit)
         return [QueueEntry(delivery_id=str(f["_id"]), due_at=float(f["due_at"])) for f in found]
 
-    async def claim(self, entry: QueueEntry, *, lease_s: float) -> bool:
-        async with store_errors():
-            result = await self._queue.update_one(
-                {"_id": entry.delivery_id, "due_at": entry.due_at}, {"$set": {"due_at": time.time() + lease_s}}
+    async def claim(self, entries: list[QueueEntry], *, lease_s: float) -> list[QueueEntry]:
+        """The entries this worker got: each is moved into the future by the lease, as a compare-and-set
+        on its ``due_at``, and marked with a token of this claim; reading the marks back says which
+        moved here (an entry another worker claimed first no longer has the ``due_at`` compared)."""
+        if not entries:
+            return []
+        token = uuid.uuid4().hex
+        until = time.time() + lease_s
+        claims = [
+            self._queue_writes.update(
+                {"_id": e.delivery_id, "due_at": e.due_at}, {"$set": {"due_at": until, "claim": token}}
             )
-        return result.modified_count == 1
+            for e in entries
+        ]
+        await asyncio.gather(*claims)
+        async with store_errors():  # the queue holds the pending deliveries only: a scan is cheap
+            got = {str(f["_id"]) for f in await self._queue.find({"claim": token}, {"_id": 1}).to_list(None)}
+        return [e for e in entries if e.delivery_id in got]
 
     async def get(self, delivery_id: str) -> Delivery | None:
         async with store_errors():
@@ -126,8 +144,7 @@ class DeliveryStore:
         return _delivery(found) if found else None
 
     async def drop_from_queue(self, delivery_id: str) -> None:
-        async with store_errors():
-            await self._queue.delete_one({"_id": delivery_id})
+        await self._queue_writes.delete({"_id": delivery_id})
 
     async def delivered(self, delivery: Delivery, attempt: Attempt) -> None:
         await self._save(delivery, attempt, status=DeliveryStatus.DELIVERED, delivered_at=attempt.at)
@@ -135,8 +152,7 @@ class DeliveryStore:
 
     async def retry_at(self, delivery: Delivery, attempt: Attempt, when: datetime) -> None:
         await self._save(delivery, attempt, status=DeliveryStatus.PENDING, next_attempt_at=when)
-        async with store_errors():
-            await self._queue.update_one({"_id": delivery.delivery_id}, {"$set": {"due_at": when.timestamp()}})
+        await self._queue_writes.update({"_id": delivery.delivery_id}, {"$set": {"due_at": when.timestamp()}})
 
     async def dead_letter(self, delivery: Delivery, attempt: Attempt | None, reason: str) -> None:
         """Give up on a delivery: final record, a dead letter with the reason, out of the queue."""
@@ -188,24 +204,17 @@ class DeliveryStore:
                 "history": [*delivery.history, attempt][-_HISTORY_KEPT:],
             }
         saved = delivery.model_copy(update=update)
-        async with store_errors():
-            await self._deliveries.replace_one({"_id": delivery.delivery_id}, _record(saved))
+        await self._delivery_writes.replace({"_id": delivery.delivery_id}, _record(saved))
         return saved
 
     @staticmethod
-    async def _insert_new(collection: Any, documents: list[dict[str, Any]]) -> set[str]:
+    async def _insert_new(writes: WriteBatcher, documents: list[dict[str, Any]]) -> set[str]:
         """Insert the documents; return the ids that already existed."""
-        if not documents:
-            return set()
-        try:
-            async with store_errors():
-                await collection.insert_many(documents, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
-                raise
-            return {str(documents[e["index"]]["_id"]) for e in errors}
-        return set()
+        outcomes = await writes.insert_many(documents)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return {str(d["_id"]) for d, inserted in zip(documents, outcomes, strict=True) if inserted is False}
 
 
 def attempt_of(result: AttemptResult) -> Attempt:

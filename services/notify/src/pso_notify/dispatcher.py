@@ -159,7 +159,9 @@ class Dispatcher:
         limit = self._settings.delivery_concurrency * 4
         with suppress_instrumentation():  # an idle poll every few seconds would be a trace of its own
             entries = await self._deliveries.due(limit=limit)
-        tasks = [asyncio.create_task(self._claimed(entry)) for entry in entries]
+            # Claimed together: the claims share round trips, and other workers get the rest.
+            claimed = await self._deliveries.claim(entries, lease_s=self._settings.delivery_lease_s)
+        tasks = [asyncio.create_task(self._claimed(entry)) for entry in claimed]
         results = await asyncio.gather(*tasks, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, Exception):
@@ -173,7 +175,7 @@ class Dispatcher:
     async def _claimed(self, entry: QueueEntry) -> bool:
         async with self._slots:
             with suppress_instrumentation():  # the queue's bookkeeping; the attempt is traced below
-                delivery = await self._claim(entry)
+                delivery = await self._pending(entry)
             if delivery is None:
                 return False
             try:
@@ -185,10 +187,9 @@ class Dispatcher:
                 raise
             return True
 
-    async def _claim(self, entry: QueueEntry) -> Delivery | None:
-        """The entry's delivery, if this worker got the entry and the delivery is still to be sent."""
-        if not await self._deliveries.claim(entry, lease_s=self._settings.delivery_lease_s):
-            return None  # another worker has it
+    async def _pending(self, entry: QueueEntry) -> Delivery | None:
+        """The claimed entry's delivery, if it is still to be sent (a crash can leave the entry of a
+        delivery already finished)."""
         delivery = await self._deliveries.get(entry.delivery_id)
         if delivery is None or delivery.status is not DeliveryStatus.PENDING:
             await self._deliveries.drop_from_queue(entry.delivery_id)
