@@ -51,6 +51,23 @@ async def test_a_hundred_updates_at_once_do_not_hang_the_store(store: AsyncDatab
     assert await store["t"].count_documents({"x": 1}) == 150
 
 
+async def test_batchers_of_several_collections_updating_at_once_do_not_hang_the_store(
+    store: AsyncDatabase[dict[str, Any]],
+) -> None:
+    # Two concurrent update commands of 64 statements hung FerretDB 1.24 (its pool of 100 connections,
+    # one per statement in flight): a process sends one update command at a time.
+    names = [f"u{k}" for k in range(8)]
+    for name in names:
+        await store[name].insert_many([{"_id": i} for i in range(100)])
+    batchers = [WriteBatcher(store[name]) for name in names]
+    updates = [b.update({"_id": i}, {"$set": {"x": 1}}) for b in batchers for i in range(100)]
+    replaces = [b.replace({"_id": i}, {"_id": i, "x": 1}) for b in batchers for i in range(100, 110)]
+    upserts = [b.update({"_id": i}, {"$max": {"x": 1}}, upsert=True) for b in batchers for i in range(110, 120)]
+    await asyncio.wait_for(asyncio.gather(*updates, *replaces, *upserts), 30)
+    for name in names:
+        assert await store[name].count_documents({"x": 1}) == 110  # 100 updated, 10 upserted (replace matched none)
+
+
 async def test_a_store_that_is_gone_fails_every_waiting_write() -> None:
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         "mongodb://127.0.0.1:1", serverSelectionTimeoutMS=300, connectTimeoutMS=300

@@ -9,6 +9,8 @@ Each caller still learns its own outcome (written, duplicate ``_id``, or the sto
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +22,23 @@ from pso_shared.errors import StoreUnavailableError
 from pso_shared.store import Document, store_errors
 
 _DUPLICATE_KEY = 11000
-# FerretDB 1.24 keeps each update statement's cursor open until the whole command ends and its
-# SQLite pool has 100 connections: an update command of 100 statements or more waits forever (a
-# replacement is an update statement too).
-_MAX_UPDATES = 64
+# FerretDB 1.24 keeps each update statement's cursor open until the whole command ends, and its
+# SQLite pool has 100 connections: update statements in flight at once beyond that wait forever, and
+# the store with them (one command of 100, or two concurrent commands of 64, measured). A replacement
+# is an update statement too. So each process sends at most one update command at a time, of at most
+# this many statements: the pipeline's few writing processes stay far below the pool together.
+_MAX_UPDATES = 16
+_update_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _update_gate() -> asyncio.Lock:
+    """The process's one lock for update commands (one per event loop: tests run several)."""
+    loop = asyncio.get_running_loop()
+    gate = _update_gates.get(loop)
+    if gate is None:
+        gate = _update_gates[loop] = asyncio.Lock()
+    return gate
+
 
 Operation = InsertOne[Document] | UpdateOne | ReplaceOne[Document] | DeleteOne
 
@@ -97,8 +112,9 @@ class WriteBatcher:
 
     async def _flush(self, batch: list[_Pending]) -> None:
         failed: dict[int, int] = {}
+        updates = any(isinstance(p.operation, UpdateOne | ReplaceOne) for p in batch)
         try:
-            async with store_errors():
+            async with _update_gate() if updates else contextlib.nullcontext(), store_errors():
                 await self._collection.bulk_write([p.operation for p in batch], ordered=False)
         except BulkWriteError as exc:
             failed = {int(e["index"]): int(e["code"]) for e in exc.details.get("writeErrors", [])}
