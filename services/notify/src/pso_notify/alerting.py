@@ -9,7 +9,7 @@ the alerts topic may then carry the alert twice, and the live stream drops the r
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from typing import Protocol
 
 from opentelemetry import propagate
 
@@ -27,6 +27,19 @@ QUEUED_CHANNELS = {"webhook", "email"}
 """The stream channel is served live from the alerts topic; the others go through the queue."""
 
 
+class DeliveryHandOff(Protocol):
+    """Where planned deliveries go to be sent at once (the worker's dispatcher)."""
+
+    @property
+    def lease_s(self) -> float: ...
+
+    def has_room(self, deliveries: int) -> bool: ...
+
+    def hand_over(self, alert: Alert, deliveries: list[Delivery]) -> None: ...
+
+    def wake(self) -> None: ...
+
+
 class AlertRaiser:
     def __init__(
         self,
@@ -35,25 +48,31 @@ class AlertRaiser:
         subscriptions: SubscriptionCache,
         deliveries: DeliveryStore,
         alerts_topic: str,
-        on_planned: Callable[[], None],
+        dispatcher: DeliveryHandOff,
     ) -> None:
         self._alerts = alerts
         self._subscriptions = subscriptions
         self._deliveries = deliveries
         self._topic = alerts_topic
-        self._on_planned = on_planned
+        self._dispatcher = dispatcher
 
     async def raise_alert(self, alert: Alert, publish: Publisher) -> None:
         if await self._alerts.record_alert(alert) is AlertStatus.FANNED_OUT:
             return
         await publish(self._topic, key=alert.event_id.encode(), value=alert.model_dump_json().encode())
-        subscriptions = await self._subscriptions.all()
-        planned = plan_deliveries(alert, subscriptions)
-        new = await self._deliveries.plan(planned)
+        planned = plan_deliveries(alert, await self._subscriptions.all())
+        # The new deliveries go straight to this worker's dispatcher, their queue entries born claimed
+        # by it: no poll, claim or read of each (three store round trips a delivery). When it is busy,
+        # or does not run here, they wait in the queue, due now.
+        hand_over = self._dispatcher.has_room(len(planned))
+        claimed_for_s = self._dispatcher.lease_s if hand_over else None
+        new = await self._deliveries.plan(planned, claimed_for_s=claimed_for_s)
         await self._alerts.fanned_out(alert.alert_id, len(planned))
-        logger.info("alert %s raised: %d deliveries (%d new)", alert.alert_id, len(planned), new)
-        if new:
-            self._on_planned()
+        logger.info("alert %s raised: %d deliveries (%d new)", alert.alert_id, len(planned), len(new))
+        if new and hand_over:
+            self._dispatcher.hand_over(alert, new)
+        elif new:
+            self._dispatcher.wake()
 
 
 def plan_deliveries(alert: Alert, subscriptions: list[Subscription]) -> list[Delivery]:

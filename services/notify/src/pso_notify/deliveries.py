@@ -94,25 +94,31 @@ class DeliveryStore:
         self._delivery_writes = WriteBatcher(self._deliveries)
         self._queue_writes = WriteBatcher(self._queue)
 
-    async def plan(self, deliveries: list[Delivery]) -> int:
-        """Record and queue these deliveries unless they exist; return how many were new.
+    async def plan(self, deliveries: list[Delivery], *, claimed_for_s: float | None = None) -> list[Delivery]:
+        """Record and queue these deliveries unless they exist; return the new ones.
 
-        A delivery already recorded is queued again only while still pending (a crash between the two
-        inserts), so a replayed alert never sends a delivered one twice.
+        ``claimed_for_s``: the new ones' queue entries are born claimed by the caller for that long (it
+        sends them at once, from memory); if it dies first, they fall due when the claim ends. A
+        delivery already recorded is queued again, due now, only while still pending (a crash between
+        the two inserts), so a replayed alert never sends a delivered one twice.
         """
         if not deliveries:
-            return 0
+            return []
         existing = await self._insert_new(self._delivery_writes, [_record(d) for d in deliveries])
+        new = [d for d in deliveries if d.delivery_id not in existing]
         still_pending = [d.delivery_id for d in deliveries if d.delivery_id in existing]
         if still_pending:
             # One read per id: FerretDB scans the whole collection for an ``$in`` filter.
             async with store_errors():
                 found = [await self._deliveries.find_one({"_id": i}, {"status": 1}) for i in still_pending]
             still_pending = [str(f["_id"]) for f in found if f is not None and f["status"] == DeliveryStatus.PENDING]
-        queued = [d.delivery_id for d in deliveries if d.delivery_id not in existing] + still_pending
         now = time.time()
-        await self._insert_new(self._queue_writes, [{"_id": i, "due_at": now} for i in queued])
-        return len(deliveries) - len(existing)
+        new_due = now + claimed_for_s if claimed_for_s is not None else now
+        entries = [{"_id": d.delivery_id, "due_at": new_due} for d in new] + [
+            {"_id": i, "due_at": now} for i in still_pending
+        ]
+        await self._insert_new(self._queue_writes, entries)
+        return new
 
     async def due(self, *, limit: int) -> list[QueueEntry]:
         async with store_errors():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
 import random
@@ -132,13 +133,48 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(settings.delivery_concurrency)
         self._recent_alerts: OrderedDict[str, Alert] = OrderedDict()
+        self._running = False
+        self._handed: set[asyncio.Task[None]] = set()
+
+    @property
+    def lease_s(self) -> float:
+        return self._settings.delivery_lease_s
 
     def wake(self) -> None:
         """New deliveries were planned: look now instead of at the next poll."""
         self._wake.set()
 
+    def has_room(self, deliveries: int) -> bool:
+        """Whether this dispatcher runs and can take ``deliveries`` more from memory now; beyond a few
+        rounds of sends, they wait in the queue instead (memory stays bounded)."""
+        limit = self._settings.delivery_concurrency * 4
+        return self._running and len(self._handed) + deliveries <= limit
+
+    def hand_over(self, alert: Alert, deliveries: list[Delivery]) -> None:
+        """Send these just-planned deliveries, whose queue entries this worker claimed when it planned
+        them. A failure to record an outcome leaves the entry claimed: it falls due when the claim ends."""
+        self._remember(alert)
+        for delivery in deliveries:
+            # An empty context: the attempt's span has the delivery's own parent, not the caller's span.
+            task = asyncio.create_task(self._send_handed(delivery), context=contextvars.Context())
+            self._handed.add(task)
+            task.add_done_callback(self._handed.discard)
+
+    async def close(self) -> None:
+        """Stop the sends in flight; their entries fall due when their claims end."""
+        for task in list(self._handed):
+            task.cancel()
+        await asyncio.gather(*self._handed, return_exceptions=True)
+
     async def run(self) -> None:
         """Deliver until cancelled. Store outages pause the loop; they never end it."""
+        self._running = True
+        try:
+            await self._run()
+        finally:
+            self._running = False
+
+    async def _run(self) -> None:
         failures = 0
         while True:
             try:
@@ -186,6 +222,18 @@ class Dispatcher:
                 await self._deliveries.dead_letter(delivery, None, f"internal error: {type(exc).__name__}")
                 raise
             return True
+
+    async def _send_handed(self, delivery: Delivery) -> None:
+        async with self._slots:
+            try:
+                await self._attempt(delivery)
+            except RetryableError as exc:
+                logger.warning("dispatcher: a delivery waits for its claim to end after %s", type(exc).__name__)
+            except Exception as exc:  # noqa: BLE001 - a bug: dead-letter this one delivery, as for a polled one
+                # The type only: a traceback's messages could hold what the delivery failed on.
+                logger.error("dispatcher: a delivery failed with %s", type(exc).__name__)  # noqa: TRY400
+                with contextlib.suppress(Exception):  # the store is down: the entry falls due when its claim ends
+                    await self._deliveries.dead_letter(delivery, None, f"internal error: {type(exc).__name__}")
 
     async def _pending(self, entry: QueueEntry) -> Delivery | None:
         """The claimed entry's delivery, if it is still to be sent (a crash can leave the entry of a
@@ -251,10 +299,13 @@ class Dispatcher:
         if alert is None:
             alert = await self._alerts.alert(alert_id)
             if alert is not None:
-                self._recent_alerts[alert_id] = alert
-                while len(self._recent_alerts) > _ALERTS_KEPT:
-                    self._recent_alerts.popitem(last=False)
+                self._remember(alert)
         return alert
+
+    def _remember(self, alert: Alert) -> None:
+        self._recent_alerts[alert.alert_id] = alert
+        while len(self._recent_alerts) > _ALERTS_KEPT:
+            self._recent_alerts.popitem(last=False)
 
     async def _send(self, delivery: Delivery, channel: Channel, alert: Alert, secret: str) -> AttemptResult:
         if channel.type == "webhook" and channel.url is not None:

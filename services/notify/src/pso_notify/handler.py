@@ -45,6 +45,7 @@ class NotifyResources:
         self._client: AsyncMongoClient[Document] | None = None
         self._webhook: WebhookSender | None = None
         self._dispatch_task: asyncio.Task[None] | None = None
+        self._dispatcher: Dispatcher | None = None
         self._ready: asyncio.Event | None = None
         self.store: NotifyStore | None = None
         self.raiser: AlertRaiser | None = None
@@ -64,7 +65,7 @@ class NotifyResources:
         self._webhook = WebhookSender(
             timeout_s=settings.delivery_timeout_s, allow_loopback=settings.allow_loopback_destinations
         )
-        dispatcher = Dispatcher(
+        dispatcher = self._dispatcher = Dispatcher(
             settings=settings,
             deliveries=deliveries,
             subscriptions=subscriptions,
@@ -84,7 +85,7 @@ class NotifyResources:
             subscriptions=subscriptions,
             deliveries=deliveries,
             alerts_topic=settings.topics.name(Topic.ALERTS),
-            on_planned=dispatcher.wake,
+            dispatcher=dispatcher,
         )
         if self._dispatch:
             # An empty context: the loop must not inherit the span of the message that started the worker.
@@ -104,6 +105,8 @@ class NotifyResources:
             self._dispatch_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._dispatch_task
+        if self._dispatcher is not None:
+            await self._dispatcher.close()
         if self._webhook is not None:
             await self._webhook.aclose()
         if self._client is not None:
