@@ -260,12 +260,14 @@ NOTES = """\
 - *Kept up*: every offered report accepted and every accepted one delivered within the drain
   (`drain_timeout_s` after the last send).
 - The maximum sustainable rate is the probe's delivered throughput over its steady part (from a third
-  of its window to the window's end) while offered far more than it can take; the sustained run offers
+  of its window to the window's end) while offered more than it can take (by default twice the best
+  rate the latency runs delivered: a far higher rate lets intake and the load generator take the CPU
+  the stages need, and measures less); the sustained run offers
   0.9 x that figure. The sustained targets are met only if that run kept up.
 - The relay ratio is judged against the relay mode whose discipline matches the stages' (the suite's
   `--stages-discipline`, recorded in the JSON as `stages_discipline`): one at a time if each stage
-  awaits each produce before the next message, batched if it takes a batch per fetch. Both ratios are
-  shown.
+  awaits each produce before the next message, batched if it takes a batch per fetch (the stages
+  do, since issue 8). Both ratios are shown.
 - The memory target is judged on the services (intake, deidentify, classify, notify's worker, signals
   worker and API); the broker and the store are sampled and shown too, not judged.
 - Memory is flat for a process if, after the warm-up, the least-squares slope of its RSS is below

@@ -228,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--stages-discipline",
         choices=STAGES_DISCIPLINES,
-        default="one-at-a-time",
+        default="batched",
         help="the relay mode the stages' discipline matches, which the relay target is judged against",
     )
     for flag, help_ in [
