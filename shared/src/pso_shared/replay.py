@@ -23,12 +23,12 @@ from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any
 
-from opentelemetry import propagate, trace
 from pydantic import BaseModel
 
-from pso_shared.log_range import LogRecord, read_range
+from pso_shared.log_range import read_range
 from pso_shared.settings import StreamSettings
 from pso_shared.stage import Origin, StageWorker
+from pso_shared.telemetry import consumer_span
 from pso_shared.topics import Topic
 from pso_shared.types import utc_now
 
@@ -78,7 +78,6 @@ async def replay(
     until = until or utc_now()
     source = settings.topics.name(stage.source)
     worker = stage.worker(settings)
-    tracer = trace.get_tracer("pso.replay")
     partitions: dict[int, tuple[int, int]] = {}
     messages = 0
     await worker.start()
@@ -86,11 +85,14 @@ async def replay(
         async for record in read_range(settings, [source], since=since, until=until):
             origin = Origin(topic=record.topic, partition=record.partition, offset=record.offset, replay=replay_id)
             # The replay's work joins the original event's trace, so the trace shows both runs.
-            with tracer.start_as_current_span(
-                f"{record.topic} replay",
-                context=propagate.extract(_carrier(record)),
-                kind=trace.SpanKind.CONSUMER,
-                attributes=_span_attributes(record, replay_id),
+            with consumer_span(
+                "replay",
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                headers=record.headers,
+                **{"pso.replay": replay_id},
             ):
                 await worker.process(record.value, record.key, origin)
             first = partitions.get(record.partition, (record.offset, record.offset))[0]
@@ -107,19 +109,3 @@ async def replay(
         messages=messages,
         partitions=dict(sorted(partitions.items())),
     )
-
-
-def _carrier(record: LogRecord) -> dict[str, str]:
-    return {name: value.decode("latin-1") for name, value in record.headers if name in ("traceparent", "tracestate")}
-
-
-def _span_attributes(record: LogRecord, replay_id: str) -> dict[str, str | int]:
-    return {
-        "messaging.system": "kafka",
-        "messaging.operation.name": "replay",
-        "messaging.destination.name": record.topic,
-        "messaging.destination.partition.id": str(record.partition),
-        "messaging.kafka.message.offset": record.offset,
-        "messaging.kafka.message.key": (record.key or b"").decode("utf-8", "replace"),
-        "pso.replay": replay_id,
-    }

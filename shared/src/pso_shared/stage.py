@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from opentelemetry import propagate, trace
-
 from pso_shared.errors import PermanentError, RetryableError
 from pso_shared.kafka import Headers
 from pso_shared.logs import logging_event
@@ -36,9 +34,9 @@ from pso_shared.messages.lineage import Lineage, package_version
 from pso_shared.metrics import StageOutcome, count_dead_letter, count_stage_retry, record_stage_message
 from pso_shared.producer import DurableProducer
 from pso_shared.settings import StreamSettings
+from pso_shared.telemetry import consumer_span
 
 logger = logging.getLogger(__name__)
-_tracer = trace.get_tracer(__name__)
 
 
 @dataclass(kw_only=True, frozen=True)
@@ -176,21 +174,16 @@ class StageWorker:
 
     async def _in_order(self, messages: list[Incoming]) -> None:
         for message in messages:
-            carrier = {k: v.decode("latin-1") for k, v in message.headers if k in ("traceparent", "tracestate")}
-            with _tracer.start_as_current_span(
-                f"{message.origin.topic} process",
-                context=propagate.extract(carrier),
-                kind=trace.SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.operation.name": "process",
-                    "messaging.destination.name": message.origin.topic,
-                    "messaging.destination.partition.id": str(message.origin.partition),
-                    "messaging.kafka.message.offset": message.origin.offset,
-                    "messaging.kafka.message.key": (message.key or b"").decode("utf-8", "replace"),
-                },
+            origin = message.origin
+            with consumer_span(
+                "process",
+                topic=origin.topic,
+                partition=origin.partition,
+                offset=origin.offset,
+                key=message.key,
+                headers=message.headers,
             ):
-                await self.process(message.value, message.key, message.origin)
+                await self.process(message.value, message.key, origin)
 
     async def process(self, value: bytes, key: bytes | None, origin: Origin) -> None:
         """Handle one message; return only when it may be committed.

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
 
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 from opentelemetry.sdk.resources import Resource
@@ -55,6 +57,35 @@ def annotate(**attributes: str | int | None) -> None:
     for name, value in attributes.items():
         if value is not None:
             span.set_attribute(f"pso.{name}", value)
+
+
+def consumer_span(
+    operation: str,
+    *,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    headers: Iterable[tuple[str, bytes]],
+    **attributes: str | int,
+) -> AbstractContextManager[trace.Span]:
+    """A ``{topic} {operation}`` span for one consumed message, in the trace its headers carry (for
+    consumers that faust's sensor does not cover: batches, replays)."""
+    carrier = {k: v.decode("latin-1") for k, v in headers if k in ("traceparent", "tracestate")}
+    return trace.get_tracer("pso.stream").start_as_current_span(
+        f"{topic} {operation}",
+        context=propagate.extract(carrier),
+        kind=trace.SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "kafka",
+            "messaging.operation.name": operation,
+            "messaging.destination.name": topic,
+            "messaging.destination.partition.id": str(partition),
+            "messaging.kafka.message.offset": offset,
+            "messaging.kafka.message.key": (key or b"").decode("utf-8", "replace"),
+            **attributes,
+        },
+    )
 
 
 def _failed_command(span: Any, event: Any) -> None:
