@@ -38,7 +38,7 @@ test-infra:
 test-faults:
 	$(VENV)/pytest tests/faults
 
-## The benchmark suite (~35 min): relay and pipeline in one run; writes bench/results/<date>.md and README's table.
+## The benchmark suite (~20 min): relay and pipeline in one run; writes bench/results/<date>.md and README's table.
 bench: setup
 	$(VENV)/python bench/suite.py
 

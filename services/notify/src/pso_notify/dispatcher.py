@@ -1,7 +1,8 @@
 """The delivery loop: sends due deliveries, retries with backoff and jitter, dead-letters what fails for good.
 
-Every notify worker runs one. It takes due entries from the queue, claims each (so workers never send
-one delivery at once), sends it through its channel and records the outcome. State lives in the
+Every notify worker runs one. It takes due entries from the queue, claims them (so workers never send
+one delivery at once), sends each through its channel and records the outcome. Deliveries the worker
+has just planned are handed to it in memory instead, their entries already claimed. State lives in the
 store only, so a worker killed between attempts leaves the delivery due, and any worker (or the same
 one restarted) sends it when it is. A worker killed during a send leaves a claimed entry that is
 due again when its lease ends: the receiver may then get it twice, and deduplicates by ``webhook-id``.
