@@ -43,7 +43,7 @@ from pso_deploy.synthetic import synthetic_report
 from pso_shared.apikeys import Role
 from rss import RssSampler
 from timing import cpu_seconds, percentile, rss_mb, where
-from verdicts import Sample, kept_up, rate_in_window
+from verdicts import kept_up, rate_in_window
 
 SCHEDULE_DELAY_S = 0.5
 """The first report is scheduled this long after the senders start, so they all start on time."""
@@ -227,7 +227,7 @@ def run_scenario(scenario: Scenario) -> dict[str, Any]:
         "cpu_ms_per_event": {name: round(ms / max(1, len(sending.accepted)), 2) for name, ms in cpu_ms.items()},
         # Other work on the machine shows in every figure: the load average says how much there was.
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
-        **({"rss_mb_series": _series_json(series)} if series is not None else {}),
+        **({"rss_mb_series": series} if series is not None else {}),
     }
 
 
@@ -276,10 +276,6 @@ def _latency(latencies: list[float], excluded: int) -> dict[str, Any] | None:
         "over": "delivered reports only",
         "excluded_not_delivered": excluded,
     }
-
-
-def _series_json(series: dict[str, list[Sample]]) -> dict[str, list[list[float]]]:
-    return {name: [[t, mb] for t, mb in samples] for name, samples in series.items()}
 
 
 def main() -> None:

@@ -26,8 +26,7 @@ def run_soak(
 ) -> dict[str, Any]:
     """``rate`` reports/s for ``duration_s`` on a pipeline of its own; the run's figures and the verdicts."""
     run = run_scenario(Scenario(rate=rate, duration_s=duration_s, drain_timeout_s=drain_timeout_s, rss_every_s=every_s))
-    series = {name: [(t, mb) for t, mb in samples] for name, samples in run["rss_mb_series"].items()}
-    verdicts = memory_verdicts(series, rule)
+    verdicts = memory_verdicts(run["rss_mb_series"], rule)
     return {
         "rate_per_s": rate,
         "duration_s": duration_s,

@@ -32,7 +32,8 @@ class SubscriptionSource(Protocol):
 class _Snapshot:
     read_at: float
     subscriptions: list[Subscription]
-    sealed_secrets: dict[str, str]
+    by_id: dict[str, tuple[Subscription, str]]
+    """Each subscription with its sealed secret: one lookup per delivery, not a scan."""
 
 
 class SubscriptionCache:
@@ -52,11 +53,10 @@ class SubscriptionCache:
     async def with_secret(self, subscription_id: str) -> tuple[Subscription, str] | None:
         """The subscription and its signing secret (opened here, so a secret that does not open fails
         only the deliveries that need it)."""
-        snapshot = await self._current()
-        sealed = snapshot.sealed_secrets.get(subscription_id)
-        subscription = next((s for s in snapshot.subscriptions if s.subscription_id == subscription_id), None)
-        if subscription is None or sealed is None:
+        found = (await self._current()).by_id.get(subscription_id)
+        if found is None:
             return None
+        subscription, sealed = found
         return subscription, self._store.open_secret(sealed, subscription_id)
 
     async def disable_channel(self, subscription_id: str, channel_id: str, reason: str) -> None:
@@ -75,7 +75,7 @@ class SubscriptionCache:
                 snapshot = _Snapshot(
                     read_at=read_at,
                     subscriptions=[s for s, _ in found],
-                    sealed_secrets={s.subscription_id: sealed for s, sealed in found},
+                    by_id={s.subscription_id: (s, sealed) for s, sealed in found},
                 )
                 self._snapshot = snapshot
             return snapshot
