@@ -34,6 +34,9 @@ TAIL_LINES = 40
 _PROC = Path("/proc")
 # How long to wait for the kernel to tear a process down after SIGKILL, which cannot be refused.
 _KILL_GRACE_SECONDS = 10.0
+# An exec takes microseconds to milliseconds; a command line still empty after this is really empty
+# (a kernel thread that reused the pid).
+_EXEC_GRACE_SECONDS = 0.5
 # Enough bytes for 40 lines of even a chatty Java log, without reading a large log whole.
 _TAIL_BYTES = 64 * 1024
 
@@ -141,6 +144,25 @@ def running_pid(pid_file: Path, marker: str) -> int | None:
     if cmdline is not None and marker not in cmdline:
         return None
     return pid
+
+
+def _proc_cmdline(pid: int) -> str | None:
+    """Read a process's command line; None where there is no /proc to read it from.
+
+    A process in the middle of ``exec`` shows an empty command line for a moment (the kernel has
+    replaced its memory but not yet laid out the new arguments). A service checked just after it was
+    launched can be caught there, and must not be taken for an unrelated process that reused the pid,
+    so an empty command line is read again until the exec is done.
+    """
+    deadline = time.monotonic() + _EXEC_GRACE_SECONDS
+    while True:
+        try:
+            raw = (_PROC / str(pid) / "cmdline").read_bytes()
+        except OSError:
+            return None
+        if raw or time.monotonic() >= deadline:
+            return raw.replace(b"\0", b" ").decode("utf-8", errors="replace")
+        time.sleep(0.01)
 
 
 def stop_process(pid_file: Path, marker: str, *, hard: bool = False, timeout: float = 30.0) -> None:
@@ -270,11 +292,3 @@ def _proc_state(pid: int) -> str | None:
     # The command name in parentheses may contain spaces, so split after its closing bracket.
     fields = stat.rpartition(")")[2].split()
     return fields[0] if fields else None
-
-
-def _proc_cmdline(pid: int) -> str | None:
-    try:
-        raw = (_PROC / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return None
-    return raw.replace(b"\0", b" ").decode("utf-8", errors="replace")
