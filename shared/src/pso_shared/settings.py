@@ -88,9 +88,9 @@ class StreamSettings(KafkaSettings):
     retry_backoff_max_s: float = Field(default=30.0, gt=0)
     batch_max: int = Field(default=500, ge=1, le=10_000)
     """At most this many messages are taken and processed together (1: one at a time)."""
-    batch_within_s: float = Field(default=0.01, gt=0)
-    """A batch is processed once it is full, or on a timer of this period (faust's ``take_events``):
-    at low rates each message waits half of it on average."""
+    batch_linger_s: float = Field(default=0.002, ge=0, le=1)
+    """After a batch's first message arrives, how long to wait for more before processing it. Under load
+    the batches fill while the previous one is processed; at low rates each message waits this long."""
 
     def group_id(self, stage: str) -> str:
         """The consumer group: explicit, or derived from the stage and the topic prefix."""

@@ -1,8 +1,8 @@
 """The faust application of a stream stage: one agent, ``concurrency=1``, over one topic.
 
 faust owns consuming, group membership and offset commits; ``StageWorker`` owns producing and
-error handling. The agent takes the messages in batches (``take_events``: up to ``batch_max``, or
-what arrived within ``batch_within_s``) and awaits a batch's processing before taking the next, so
+error handling. The agent takes the messages in batches (``take_ready``: the first to arrive and those
+within ``batch_linger_s`` of it, up to ``batch_max``) and awaits a batch's processing before taking the next, so
 faust only acknowledges (and later commits) messages whose output is already durable. A batch's
 messages are processed at once (one event's in order), so their produces and store writes share
 requests: one request per message capped the transport near 200 events/s (``bench/relay.py``).
@@ -24,6 +24,7 @@ from pso_shared.logs import configure_logging, logging_config
 from pso_shared.metrics import ConsumerLag, setup_metrics, watch_consumer_lag
 from pso_shared.settings import StreamSettings
 from pso_shared.stage import Incoming, Origin, StageWorker
+from pso_shared.take import take_ready
 from pso_shared.telemetry import setup_telemetry
 
 
@@ -56,13 +57,12 @@ def create_stream_app(*, stage: str, settings: StreamSettings, source_topic: str
     source = app.topic(source_topic, value_serializer="raw", key_serializer="raw")
 
     # concurrency=1: a higher value lets faust commit offsets past messages still in flight.
-    # take_events acks a batch's events only when the agent asks for the next batch, that is once
+    # take_ready acks a batch's events only when the agent asks for the next batch, that is once
     # process_batch has returned: every event in it has its output durable (or is dead-lettered).
     @app.agent(source, name=f"{group}.{stage}", concurrency=1)
     async def consume(stream: faust.StreamT[bytes]) -> None:
         await worker.start()
-        batches = stream.take_events(settings.batch_max, within=settings.batch_within_s)  # type: ignore[attr-defined]
-        async for events in batches:
+        async for events in take_ready(stream, settings.batch_max, settings.batch_linger_s):
             await worker.process_batch([incoming(event) for event in events])
 
     @app.on_before_shutdown.connect
