@@ -67,12 +67,14 @@ class AlertRaiser:
         hand_over = self._dispatcher.has_room(len(planned))
         claimed_for_s = self._dispatcher.lease_s if hand_over else None
         new = await self._deliveries.plan(planned, claimed_for_s=claimed_for_s)
-        await self._alerts.fanned_out(alert.alert_id, len(planned))
-        logger.info("alert %s raised: %d deliveries (%d new)", alert.alert_id, len(planned), len(new))
+        # The deliveries are recorded and queued: they may go before the fan-out is marked done. If that
+        # mark fails, the retry finds them recorded and sends none of them again.
         if new and hand_over:
             self._dispatcher.hand_over(alert, new)
         elif new:
             self._dispatcher.wake()
+        await self._alerts.fanned_out(alert.alert_id, len(planned))
+        logger.info("alert %s raised: %d deliveries (%d new)", alert.alert_id, len(planned), len(new))
 
 
 def plan_deliveries(alert: Alert, subscriptions: list[Subscription]) -> list[Delivery]:

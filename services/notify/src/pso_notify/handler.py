@@ -129,25 +129,26 @@ def build_handler(settings: NotifySettings, resources: NotifyResources) -> Handl
             msg = "notify resources not started"
             raise RuntimeError(msg)
         event = parse_message(ClassifiedEvent, value)
-        await store.save_event(event)
         rules = resources.rules.current()
         annotate(event_id=event.event_id, revision=event.revision, rules_version=rules.version)
         lineage = origin.lineage(
             processor="notify", package="pso-notify", revision=event.revision, rules_version=rules.version
         )
-        # Sent together, so they share one produce request rather than one each.
-        await asyncio.gather(
-            *(
-                publish(
-                    signals_topic,
-                    key=key.encode(),
-                    value=observation.model_copy(update={"lineage": lineage}).model_dump_json().encode(),
-                )
-                for key, observation in observations_of(event, rules.signals)
+        observations = (
+            publish(
+                signals_topic,
+                key=key.encode(),
+                value=observation.model_copy(update={"lineage": lineage}).model_dump_json().encode(),
             )
+            for key, observation in observations_of(event, rules.signals)
         )
+        # The event's record, its observations and its alert do not depend on one another, so they go
+        # out together: the observations share one produce request, and the alert's delivery does not
+        # wait for the event's write. The message is acked only once all of them are durable.
+        work = [store.save_event(event), *observations]
         alert = immediate_alert(event, rules.immediate, rules.version)
         if alert is not None:
-            await resources.raise_alert(alert.model_copy(update={"lineage": lineage}), publish)
+            work.append(resources.raise_alert(alert.model_copy(update={"lineage": lineage}), publish))
+        await asyncio.gather(*work)
 
     return handle
