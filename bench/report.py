@@ -254,6 +254,9 @@ NOTES = """\
 - Every e2e run has a pipeline of its own (broker, store, the services), so one run's backlog never
   slows the next. Reports are sent open loop at a fixed rate; a run with a window stops sending at its
   end, and what the load generator could not send on time counts as offered but not accepted.
+- Each pipeline run starts with a warm-up: 5 s of other reports at the run's rate (at most 50/s),
+  every alert arrived, left out of every figure (its counts are in the JSON under `warmup`). A cold
+  pipeline takes a second or two to reach its pace, and that start alone made a one-minute run's p99.
 - Latency is from intake's 202 to the alert's arrival at the local webhook receiver. Percentiles are
   over the delivered reports only (the JSON says how many were left out); a latency target is met only
   if every offered report was delivered, since a missing one's latency is unknown but long.
