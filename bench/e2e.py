@@ -212,12 +212,15 @@ def warm_up(pipeline: RunningPipeline, scenario: Scenario) -> dict[str, Any]:
     sending = asyncio.run(send_all(pipeline.intake_url, pipeline.key, reports, rate, senders=scenario.senders))
     drain(pipeline.receiver, sending.accepted, sending.end + WARMUP_DRAIN_S)
     arrivals = first_arrivals(pipeline.receiver)[0]
+    latencies = [(arrivals[e] - t) * 1000 for e, t in sending.accepted.items() if e in arrivals]
     return {
         "seconds": scenario.warmup_s,
         "rate_per_s": rate,
         "reports": count,
         "accepted": len(sending.accepted),
-        "delivered": sum(event in arrivals for event in sending.accepted),
+        "delivered": len(latencies),
+        # Shown, not judged: how slow the cold start was.
+        "latency_ms_accept_to_webhook": _latency(latencies, len(sending.accepted) - len(latencies)),
     }
 
 

@@ -81,7 +81,8 @@ async def _take_ready(stream: faust.StreamT[Any], max_: int, linger_s: float) ->
             await real.wait_for_stopped(arrived)
             if not full.is_set():
                 await real.wait_for_stopped(full, timeout=linger_s)
-            if not events:
+            if not events:  # stopped while waiting
+                arrived.clear()
                 continue
             taken = asyncio.get_running_loop().create_future()
             try:
