@@ -7,7 +7,7 @@ and a ten-minute memory soak. Each e2e run has a pipeline of its own. Writes
 judged), overwriting the day's earlier run, then replaces the README's results section. ``--quick``
 makes every run short, writes ``<date>-quick.*`` (not meant to be committed) and never the README.
 
-    .venv/bin/python bench/suite.py              # about 20 minutes
+    .venv/bin/python bench/suite.py              # about 21 minutes
     .venv/bin/python bench/suite.py --quick --no-readme
 """
 

@@ -21,6 +21,7 @@ from pso_notify.signal_agent import install_signal_agent
 from pso_notify.signals import Observation
 from pso_shared.messages.alerts import Alert
 from pso_shared.types import CareSetting, Category, HarmDegree
+from tests.faust_worker_support import run_worker, worker_app
 
 ENV_PREFIX = "PSO_SIGNAL_TEST_"
 RULES_VERSION = "signals-test.1"
@@ -57,17 +58,11 @@ def build_app(env: dict[str, str]) -> faust.App:
     """A faust app configured like the stream stages' (``pso_shared.stream_app``), with the signal agent."""
     partitions = int(env[f"{ENV_PREFIX}PARTITIONS"])
     output = Path(env[f"{ENV_PREFIX}OUTPUT"])
-    app = faust.App(
+    app = worker_app(
         env[f"{ENV_PREFIX}GROUP"],
-        broker=f"kafka://{env[f'{ENV_PREFIX}BOOTSTRAP']}",
-        store="memory://",
-        web_enabled=False,
+        bootstrap=env[f"{ENV_PREFIX}BOOTSTRAP"],
         datadir=env[f"{ENV_PREFIX}DATADIR"],
-        topic_replication_factor=1,
-        topic_partitions=partitions,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=0.5,
-        producer_acks=-1,
+        partitions=partitions,
     )
 
     def append(line: str) -> None:
@@ -93,10 +88,7 @@ def build_app(env: dict[str, str]) -> faust.App:
 
 
 def main() -> None:
-    level = os.environ.get(f"{ENV_PREFIX}LOGLEVEL", "INFO")
-    worker = faust.Worker(build_app(dict(os.environ)), loglevel=level, quiet=True)
-    worker.spinner = None
-    worker.execute_from_commandline()
+    run_worker(build_app(dict(os.environ)), loglevel=os.environ.get(f"{ENV_PREFIX}LOGLEVEL", "INFO"))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 import faust
 
 from pso_shared.take import take_ready
+from tests.faust_worker_support import run_worker, worker_app
 
 ENV_PREFIX = "PSO_TAKE_TEST_"
 
@@ -24,18 +25,8 @@ def build_app(env: dict[str, str]) -> faust.App:
     """An app configured like the stream stages' (``pso_shared.stream_app``), with one batching agent."""
     output = Path(env[f"{ENV_PREFIX}OUTPUT"])
     batch_max, linger_s = int(env[f"{ENV_PREFIX}MAX"]), float(env[f"{ENV_PREFIX}LINGER_S"])
-    app = faust.App(
-        env[f"{ENV_PREFIX}GROUP"],
-        broker=f"kafka://{env[f'{ENV_PREFIX}BOOTSTRAP']}",
-        store="memory://",
-        web_enabled=False,
-        datadir=env[f"{ENV_PREFIX}DATADIR"],
-        topic_replication_factor=1,
-        topic_partitions=1,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=0.5,
-        producer_acks=-1,
-    )
+    group, bootstrap, datadir = (env[f"{ENV_PREFIX}{name}"] for name in ("GROUP", "BOOTSTRAP", "DATADIR"))
+    app = worker_app(group, bootstrap=bootstrap, datadir=datadir, partitions=1)
     source = app.topic(env[f"{ENV_PREFIX}TOPIC"], value_serializer="raw", key_serializer="raw")
 
     def append(line: str) -> None:
@@ -51,9 +42,7 @@ def build_app(env: dict[str, str]) -> faust.App:
 
 
 def main() -> None:
-    worker = faust.Worker(build_app(dict(os.environ)), loglevel="INFO", quiet=True)
-    worker.spinner = None
-    worker.execute_from_commandline()
+    run_worker(build_app(dict(os.environ)))
 
 
 if __name__ == "__main__":

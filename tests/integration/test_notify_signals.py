@@ -11,9 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -27,22 +24,21 @@ from pso_notify.signals import Observation, signal_key
 from pso_shared.kafka import ensure_topics
 from pso_shared.messages.alerts import Alert, AlertKind
 from pso_shared.settings import KafkaSettings
+from tests.faust_worker_support import WorkerProcess
 from tests.kafka_support import produce, wait_for_group
 from tests.signal_app_support import ENV_PREFIX, observation
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
 
-REPO = Path(__file__).resolve().parents[2]
 PARTITIONS = 2
 
 
-class SignalProcess:
+class SignalProcess(WorkerProcess):
     """``python -m tests.signal_app_support`` with this test's topic, group and files."""
 
     def __init__(self, bootstrap: str, topic: str, group: str, workdir: Path) -> None:
         self.output = workdir / "alerts.jsonl"
-        self._log = workdir / "worker.log"
-        self._env = os.environ | {
+        env = os.environ | {
             f"{ENV_PREFIX}BOOTSTRAP": bootstrap,
             f"{ENV_PREFIX}TOPIC": topic,
             f"{ENV_PREFIX}GROUP": group,
@@ -50,8 +46,7 @@ class SignalProcess:
             f"{ENV_PREFIX}DATADIR": str(workdir / "faust"),
             f"{ENV_PREFIX}OUTPUT": str(self.output),
         }
-        self._process: subprocess.Popen[bytes] | None = None
-        self._starts = 0
+        super().__init__("tests.signal_app_support", env=env, log=workdir / "worker.log", name="signal worker")
 
     async def start(self) -> None:
         """Start the worker and wait until faust says it is ready (its recovery has ended).
@@ -60,36 +55,13 @@ class SignalProcess:
         the stream is resumed before it is sought to the committed offset, so such a message may come
         twice or, rarely, be dropped from the queue and block commits. Production is at least once
         either way; the test waits so that it checks the signal logic, not that race."""
-        self._spawn()
+        self.spawn()
         deadline = time.monotonic() + 90
-        while self.log_tail(whole=True).count("Worker ready") < self._starts:
+        while self.log_tail(whole=True).count("Worker ready") < self.starts:
             self.raise_if_exited()
             if time.monotonic() > deadline:
                 pytest.fail(f"the signal worker did not become ready:\n{self.log_tail()}")
             await asyncio.sleep(0.2)
-
-    def _spawn(self) -> None:
-        self._starts += 1
-        with self._log.open("ab") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "tests.signal_app_support"],
-                cwd=REPO,
-                env=self._env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def stop(self) -> None:
-        """SIGTERM, as a deployment stops it; SIGKILL if it does not end in time."""
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
     def _lines(self) -> list[dict[str, Any]]:
         if not self.output.exists():
@@ -101,14 +73,6 @@ class SignalProcess:
 
     def dead_letters(self) -> list[str]:
         return [str(line["dead_letter"]) for line in self._lines() if "dead_letter" in line]
-
-    def log_tail(self, *, whole: bool = False) -> str:
-        text = self._log.read_text(errors="replace") if self._log.exists() else ""
-        return text if whole else text[-4000:]
-
-    def raise_if_exited(self) -> None:
-        if self._process is not None and self._process.poll() is not None:
-            pytest.fail(f"the signal worker exited with {self._process.returncode}:\n{self.log_tail()}")
 
 
 @pytest.fixture

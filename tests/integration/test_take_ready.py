@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,39 +14,25 @@ import pytest
 from pso_deploy.kafka import KafkaBroker
 from pso_shared.kafka import ensure_topics
 from pso_shared.settings import KafkaSettings
+from tests.faust_worker_support import WorkerProcess
 from tests.kafka_support import produce, wait_for_group
 from tests.take_app_support import ENV_PREFIX
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(180)]
 
-REPO = Path(__file__).resolve().parents[2]
 BATCH_MAX = 8
 
 
-class TakeProcess:
+class TakeProcess(WorkerProcess):
+    """``python -m tests.take_app_support`` with this test's topic, group and files."""
+
     def __init__(self, bootstrap: str, topic: str, group: str, workdir: Path) -> None:
         self.output = workdir / "batches.jsonl"
-        self._log = workdir / "take.log"
         env = {"BOOTSTRAP": bootstrap, "GROUP": group, "TOPIC": topic, "DATADIR": str(workdir / "faust")}
         # A long linger, so that the messages queued behind a batch's first are surely taken with it.
         env |= {"OUTPUT": str(self.output), "MAX": str(BATCH_MAX), "LINGER_S": "0.2"}
-        self._env = os.environ | {ENV_PREFIX + name: value for name, value in env.items()}
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self._log.open("ab") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "tests.take_app_support"], cwd=REPO, env=self._env, stdout=log, stderr=log
-            )
-
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
+        environment = os.environ | {ENV_PREFIX + name: value for name, value in env.items()}
+        super().__init__("tests.take_app_support", env=environment, log=workdir / "take.log", name="take app")
 
     def batches(self) -> list[list[str]]:
         lines = self.output.read_text().splitlines() if self.output.exists() else []
@@ -57,8 +41,7 @@ class TakeProcess:
     async def wait_for(self, count: int, within_s: float) -> list[list[str]]:
         deadline = time.monotonic() + within_s
         while sum(map(len, batches := self.batches())) < count and time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                pytest.fail(f"the app exited:\n{self._log.read_text(errors='replace')[-4000:]}")
+            self.raise_if_exited()
             await asyncio.sleep(0.1)
         return batches
 
@@ -84,7 +67,7 @@ async def test_batches_take_what_is_queued_and_a_lone_message_is_taken_alone(
     queued = [f"m{i}" for i in range(40)]
     await produce(kafka.bootstrap_servers, topic, [value.encode() for value in queued])
 
-    app.start()
+    app.spawn()
     batches = await app.wait_for(len(queued), within_s=90)
     assert [value for batch in batches for value in batch] == queued  # all, once, in order
     assert max(map(len, batches)) <= BATCH_MAX
