@@ -1,9 +1,10 @@
 """The faust application of a stream stage: one agent, ``concurrency=1``, over one topic.
 
 faust owns consuming, group membership and offset commits; ``StageWorker`` owns producing and
-error handling. The agent takes the messages in batches (``take_ready``: the first to arrive and those
-within ``batch_linger_s`` of it, up to ``batch_max``) and awaits a batch's processing before taking the next, so
-faust only acknowledges (and later commits) messages whose output is already durable. A batch's
+error handling. The agent takes the messages in batches (``take_ready``: the first to arrive and
+those within ``batch_linger_s`` of it, up to ``batch_max``) and awaits a batch's processing before
+taking the next, so faust only acknowledges (and later commits) messages whose output is already
+durable. A batch's
 messages are processed at once (one event's in order), so their produces and store writes share
 requests: one request per message capped the transport near 200 events/s (``bench/relay.py``).
 """
